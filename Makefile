@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lguest for Linux 6.12: the top-level driver.
+#
+#   make              build the patched i386 kernel into out/
+#   make demo         build, then boot it under QEMU with a shell
+#   make check        static checks and boot tests; ends "N passed, N failed"
+#   make check-bisect build the kernel after every patch of the series
+#   make patches      regenerate the add-file patches from the folders
+#   make deps         install (as root) or list what the build needs
+#   make clean        remove build products, keep the unpacked kernel
+#   make distclean    remove build/ and out/ entirely
+#
+# The real work is in scripts/; see README.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all deps tree patches kernel demo check check-bisect clean distclean
+
+all: kernel
+
+deps:
+	@$(S)/deps.sh
+
+patches:
+	@$(S)/gen-patches.sh
+
+tree: deps
+	@$(S)/tree.sh
+
+# The main kernel: 2-level paging, PARAVIRT_XXL, modules.
+kernel: tree
+	@$(S)/kbuild.sh main all
+	@$(S)/install-out.sh
+
+demo: kernel
+	@$(S)/demo.sh
+
+check: deps
+	@$(S)/check.sh
+
+check-bisect: deps
+	@$(S)/check-bisect.sh
+
+clean:
+	rm -rf build/obj-* build/progs build/selftests-x86 build/initramfs* build/logs out
+
+distclean:
+	rm -rf build out

@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Copy the main kernel's products into out/: bzImage, vmlinux, its
+# .config, and a modules_install tree in out/modules/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+O=$BUILD/obj-main
+mkdir -p "$OUT"
+cp "$O/arch/x86/boot/bzImage" "$OUT/bzImage"
+cp "$O/vmlinux" "$OUT/vmlinux"
+cp "$O/.config" "$OUT/config"
+rm -rf "$OUT/modules"
+make -s -C "$KSRC" O="$O" ARCH=i386 INSTALL_MOD_PATH="$OUT/modules" \
+	DEPMOD=/sbin/depmod modules_install
+note "out/: bzImage vmlinux config modules/ ($(cat "$O/include/config/kernel.release"))"
