@@ -96,11 +96,12 @@ for p in $(series_patches); do
 done
 
 # ---------------------------------------------------------------------------
-# The kernels: main (2-level, PARAVIRT_XXL), pae (PAE, PARAVIRT_XXL) and
-# noxxl (the baseline without PARAVIRT_XXL), then the test initramfs.
+# The kernels: main (2-level, PARAVIRT_XXL), pae (PAE, PARAVIRT_XXL), and
+# their baselines without PARAVIRT_XXL, noxxl and pae-noxxl.
 
+VARIANTS="main pae noxxl pae-noxxl"
 built=()
-for v in main pae noxxl; do
+for v in $VARIANTS; do
 	if "$ROOT/scripts/kbuild.sh" "$v" all >"$LOGS/build-$v.log" 2>&1; then
 		pass "build: $v kernel"
 		built+=("$v")
@@ -239,7 +240,7 @@ boot_test() {	# VARIANT
 	rc=$(rc_of "$log" nx)
 	output_of "$log" nx > "$log.nx"
 	case "$v:$rc" in
-	pae:0) pass "boot $v: NX bit of 64-bit PTEs enforced" ;;
+	pae:0|pae-noxxl:0) pass "boot $v: NX bit of 64-bit PTEs enforced" ;;
 	main:4|noxxl:4) skip "boot $v: NX" "a non-PAE kernel cannot use NX (the kernel says so at boot)" ;;
 	*) fail "boot $v: NX" "unexpected rc=$rc" "$log.nx" ;;
 	esac
@@ -265,7 +266,7 @@ boot_test() {	# VARIANT
 	done
 }
 
-for v in main pae noxxl; do
+for v in $VARIANTS; do
 	if is_built "$v"; then
 		rm -f "$LOGS/selftests-$v.txt"
 		boot_test "$v"
@@ -274,17 +275,20 @@ for v in main pae noxxl; do
 	fi
 done
 
-# The XXL kernel must behave like the one without it: same selftest results,
-# test for test (a known failure must also fail on the baseline).
-if [ -s "$LOGS/selftests-main.txt" ] && [ -s "$LOGS/selftests-noxxl.txt" ]; then
-	if diff "$LOGS/selftests-noxxl.txt" "$LOGS/selftests-main.txt" >"$LOGS/selftests-diff.txt"; then
-		pass "selftests: PARAVIRT_XXL kernel gives the same result as the baseline in all $(wc -l < "$LOGS/selftests-main.txt")"
+# The XXL kernels must behave like the ones without it: same selftest
+# results, test for test (a known failure must also fail on the baseline).
+for pair in main:noxxl pae:pae-noxxl; do
+	x=${pair%:*} base=${pair#*:}
+	if [ -s "$LOGS/selftests-$x.txt" ] && [ -s "$LOGS/selftests-$base.txt" ]; then
+		if diff "$LOGS/selftests-$base.txt" "$LOGS/selftests-$x.txt" >"$LOGS/selftests-$x-diff.txt"; then
+			pass "selftests: $x (PARAVIRT_XXL) gives the same result as $base in all $(wc -l < "$LOGS/selftests-$x.txt")"
+		else
+			fail "selftests: $x (PARAVIRT_XXL) gives the same result as $base" \
+				"differences ($base < > $x)" "$LOGS/selftests-$x-diff.txt"
+		fi
 	else
-		fail "selftests: PARAVIRT_XXL kernel gives the same result as the baseline" \
-			"differences (noxxl < > main)" "$LOGS/selftests-diff.txt"
+		skip "selftests: $x against $base" "a boot did not produce results"
 	fi
-else
-	skip "selftests: PARAVIRT_XXL against the baseline" "a boot did not produce results"
-fi
+done
 
 finish

@@ -19,7 +19,8 @@ case "$variant" in
 main)	frags="base.config" ;;			# 2-level paging, PARAVIRT_XXL
 pae)	frags="base.config pae.config" ;;	# 3-level (PAE) paging, PARAVIRT_XXL
 noxxl)	frags="base.config noxxl.config" ;;	# the baseline: no PARAVIRT_XXL
-*)	die "unknown kernel variant '$variant' (main, pae, noxxl)" ;;
+pae-noxxl) frags="base.config pae.config noxxl.config" ;; # PAE baseline
+*)	die "unknown kernel variant '$variant' (main, pae, noxxl, pae-noxxl)" ;;
 esac
 
 O=$BUILD/obj-$variant

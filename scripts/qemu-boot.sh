@@ -24,11 +24,13 @@ qemu=(qemu-system-i386 -M pc -cpu max -m 512 -smp 1
       -append "console=ttyS0 panic=-1 $append")
 
 if [ "${LGTEST_INTERACTIVE:-0}" = 1 ]; then
-	exec "${qemu[@]}" -serial stdio
+	exec "${qemu[@]}" -serial mon:stdio
 fi
 
 timeout -k 10 "$timeout" "${qemu[@]}" -serial "file:$log" </dev/null >"$log.qemu" 2>&1
 rc=$?
+# The serial console ends lines with CR LF; keep plain LF for grep -x.
+sed -i 's/\r$//' "$log"
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "qemu: killed after ${timeout}s" >> "$log"
 fi
