@@ -22,7 +22,6 @@ PKGS=(
 	"xz-utils:xz"
 	"kmod:depmod"
 	"rsync:rsync"
-	"python3:python3"
 	"perl:perl"
 	"quilt:quilt"
 	"ccache:ccache"
@@ -45,16 +44,13 @@ for entry in "${PKGS[@]}"; do
 	probe=${entry##*:}
 	have "$probe" || missing+=("$pkg")
 done
-
-# busybox must be the i386 static build: the test initramfs runs it.
-if [ -e /bin/busybox ] && ! file -b /bin/busybox 2>/dev/null | grep -q 'Intel 80386'; then
-	have file || missing+=(file)
-	case " ${missing[*]} " in
-	*" busybox-static:i386 "*) ;;
-	*) missing+=("busybox-static:i386") ;;
-	esac
-fi
 have file || missing+=(file)
+
+# /bin/busybox must be the static i386 build: the test initramfs runs it.
+if [ -e /bin/busybox ] && have file &&
+   ! file -b /bin/busybox | grep -q 'Intel 80386'; then
+	missing+=("busybox-static:i386")
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
