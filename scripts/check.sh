@@ -210,6 +210,8 @@ boot_test() {	# VARIANT
 	local v=$1 log token rc qrc t name out reason
 	log=$LOGS/boot-$v.log
 	token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+	# The PAE kernels are SMP (configs/pae.config): give them two CPUs.
+	case "$v" in pae*) export SMP=2 ;; *) export SMP=1 ;; esac
 	"$ROOT/scripts/qemu-boot.sh" "$BUILD/obj-$v/arch/x86/boot/bzImage" "$log" \
 		"${BOOT_TIMEOUT:-900}" "lgtest.token=$token lgtest.run=workload,nx,selftests"
 	qrc=$?

@@ -11,6 +11,7 @@
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
 # longer than TIMEOUT seconds is killed and reported.
 #
+# SMP=N gives the machine N CPUs (default 1).
 # LGTEST_INTERACTIVE=1 connects the console to the terminal instead.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ set -uo pipefail
 kernel=$1 log=$2 timeout=$3 append=$4
 initrd=${INITRD:-$BUILD/initramfs.cpio.gz}
 
-qemu=(qemu-system-i386 -M pc -cpu max -m 512 -smp 1
+qemu=(qemu-system-i386 -M pc -cpu max -m 512 -smp "${SMP:-1}"
       -nic none -no-reboot -display none -monitor none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")
