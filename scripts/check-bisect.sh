@@ -5,7 +5,7 @@
 # for the 2-level and the PAE configuration.  It uses its own tree,
 # build/bisect/linux, so build/linux is left alone.
 #
-# The configurations are the same fragments as for make check, but not
+# The configurations are those of make check (scripts/kbuild.sh), but not
 # verified: options that a later patch introduces (the PARAVIRT_XXL prompt,
 # say) are simply absent early in the series, as for any bisecting user.
 set -uo pipefail
@@ -20,30 +20,15 @@ tar -C "$T" --strip-components=1 -xf "$KTARBALL" || die "cannot unpack $KTARBALL
 ln -s "$ROOT/patches" "$T/patches"
 ln -s "$ROOT/series" "$T/series"
 
-configure() {	# OBJDIR FRAGMENTS...
-	local o=$1
-	shift
-	mkdir -p "$o"
-	make -s -C "$T" O="$o" ARCH=i386 tinyconfig >/dev/null &&
-	KCONFIG_CONFIG=$o/.config "$T/scripts/kconfig/merge_config.sh" \
-		-m -O "$o" "$o/.config" "$@" >/dev/null &&
-	make -s -C "$T" O="$o" ARCH=i386 olddefconfig
-}
-
 status=0
 step=0
 start=$SECONDS
 total=$(grep -cv '^\s*\(#\|$\)' "$ROOT/series")
 while :; do
 	for v in main pae; do
-		frags=("$ROOT/configs/base.config")
-		[ $v = pae ] && frags+=("$ROOT/configs/pae.config")
-		o=$B/obj-$v
-		# Reconfigure at every step: a patch may add the options.
-		configure "$o" "${frags[@]}" >"$B/config.log" 2>&1 ||
-			{ echo "FAIL: configure $v at step $step"; status=1; }
-		if make -s -C "$T" O="$o" ARCH=i386 CC="$CC_WRAP" HOSTCC="$CC_WRAP" \
-			-j"$JOBS" >"$B/build-$v.log" 2>&1; then
+		# Configure afresh at every step: a patch may add options.
+		if KSRC=$T OBJ_ROOT=$B RECONFIGURE=1 NO_VERIFY=1 \
+			"$ROOT/scripts/kbuild.sh" $v all >"$B/build-$v.log" 2>&1; then
 			echo "PASS: step $step/$total ($v): $(cd "$T" && quilt_cmd top 2>/dev/null || echo 'pristine 6.12')"
 		else
 			echo "FAIL: step $step/$total ($v): $(cd "$T" && quilt_cmd top 2>/dev/null)"

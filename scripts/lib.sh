@@ -4,7 +4,7 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 OUT=$ROOT/out
-KSRC=$BUILD/linux
+KSRC=${KSRC:-$BUILD/linux}
 KTARBALL=${KTARBALL:-/usr/src/linux-source-6.12.tar.xz}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
