@@ -23,7 +23,7 @@ ln -s "$ROOT/series" "$T/series"
 status=0
 step=0
 start=$SECONDS
-total=$(grep -cv '^\s*\(#\|$\)' "$ROOT/series")
+total=$(series_patches | wc -l)
 while :; do
 	for v in main pae; do
 		# Configure afresh at every step: a patch may add options.

@@ -36,10 +36,6 @@ finish() {
 	exit
 }
 
-series_patches() {
-	grep -v '^\s*\(#\|$\)' "$ROOT/series" | awk '{print $1}'
-}
-
 # ---------------------------------------------------------------------------
 # Static checks of the series itself.
 

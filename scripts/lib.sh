@@ -29,3 +29,8 @@ die() {
 note() {
 	echo ">>> $*"
 }
+
+# The patches of the series, in order (comments and blank lines skipped).
+series_patches() {
+	grep -v '^\s*\(#\|$\)' "$ROOT/series" | awk '{print $1}'
+}

@@ -28,7 +28,7 @@ ln -sfn "$ROOT/series" "$KSRC/series"
 cd "$KSRC"
 
 # "name hash" for every patch in the series, in order.
-want=$(grep -v '^\s*\(#\|$\)' "$ROOT/series" | while read -r p _; do
+want=$(series_patches | while read -r p; do
 	[ -f "$ROOT/patches/$p" ] || die "series names $p, which is not in patches/"
 	echo "$p $(sha256sum < "$ROOT/patches/$p" | cut -c1-16)"
 done)
