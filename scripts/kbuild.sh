@@ -20,7 +20,7 @@ variant=${1:?usage: kbuild.sh VARIANT [targets...]}
 shift
 
 case "$variant" in
-main)	frags="base.config" ;;			# 2-level paging, PARAVIRT_XXL
+main)	frags="base.config lguest.config" ;;	# 2-level, PARAVIRT_XXL, lguest host+guest
 pae)	frags="base.config pae.config" ;;	# 3-level (PAE) paging, PARAVIRT_XXL
 noxxl)	frags="base.config noxxl.config" ;;	# the baseline: no PARAVIRT_XXL
 pae-noxxl) frags="base.config pae.config noxxl.config" ;; # PAE baseline

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The first instructions an lguest guest runs as itself.
+ *
+ * The Launcher started the kernel at startup_32 in ring 1, with paging
+ * on and guest memory mapped at virtual == physical.  startup_32 saw
+ * hardware_subarch == X86_SUBARCH_LGUEST, kept the segments the host
+ * loaded, cleared BSS, copied boot_params, built the early page tables
+ * (initial_page_table: low memory both at 0 and at PAGE_OFFSET) and
+ * jumped here, still at physical addresses.
+ */
+#include <linux/init.h>
+#include <linux/linkage.h>
+#include <asm/asm-offsets.h>
+#include <asm/lguest_hcall.h>
+#include <asm/page_types.h>
+
+	__INIT
+SYM_CODE_START(lguest_entry)
+	/*
+	 * Tell the host where struct lguest_data is: the page we share with
+	 * it for the interrupt flag, cr2 and the hypercall ring.
+	 */
+	movl	$LHCALL_LGUEST_INIT, %eax
+	movl	$lguest_data - __PAGE_OFFSET, %ebx
+	int	$LGUEST_TRAP_ENTRY
+
+	/* Ask for our own early page tables instead of the Launcher's. */
+	movl	$LHCALL_NEW_PGTABLE, %eax
+	movl	$initial_page_table - __PAGE_OFFSET, %ebx
+	int	$LGUEST_TRAP_ENTRY
+
+	/*
+	 * They map the kernel at PAGE_OFFSET too: move the stack and the
+	 * instruction pointer up there, and continue in C.
+	 */
+	movl	initial_stack, %esp
+	movl	$lguest_init, %eax
+	jmp	*%eax
+SYM_CODE_END(lguest_entry)

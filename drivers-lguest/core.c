@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lguest host core: setting up the Switcher, and running a guest.
+ *
+ * A guest is a Launcher process with /dev/lguest open.  Its read() lands
+ * in lguest_run(), which loops: handle what the guest asked for, deliver
+ * it an interrupt if one is due, then run it until it traps.  The actual
+ * running is done by the Switcher (switcher_32.S), a page of code mapped
+ * at the top of the address space in the host and in every guest.
+ */
+#include <linux/cpu.h>
+#include <linux/freezer.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/trapnr.h>
+#include <asm/tsc.h>
+#include "lg.h"
+
+/* In switcher_32.S. */
+extern char start_switcher_text[], end_switcher_text[], switch_to_guest[];
+extern char lguest_trap_stubs[];
+
+/* The pages we map at LGUEST_SWITCHER_ADDR: the code, then two per CPU. */
+static struct page **switcher_pages;
+static unsigned int switcher_npages;
+
+/* Per CPU, the page table page that maps its Switcher pages in a guest. */
+static pte_t **switcher_pte_pages;
+
+/* Where run_guest_once() calls into the Switcher: offset, then segment. */
+static struct {
+	unsigned long offset;
+	unsigned short segment;
+} __packed lguest_entry;
+
+struct lguest_pages *lguest_switcher_pages(unsigned int cpu)
+{
+	return (void *)(LGUEST_SWITCHER_ADDR + PAGE_SIZE +
+			cpu * sizeof(struct lguest_pages));
+}
+
+pte_t *lguest_switcher_pte_page(unsigned int cpu)
+{
+	return switcher_pte_pages[cpu];
+}
+
+/* Guest memory is Launcher memory: these check the range and copy. */
+static bool guest_range_ok(struct lguest *lg, unsigned long addr,
+			   unsigned int len)
+{
+	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
+
+	return addr < limit && len <= limit - addr;
+}
+
+bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len)
+{
+	if (!guest_range_ok(lg, addr, len) ||
+	    copy_from_user(b, (void __user *)(lg->mem_base + addr), len)) {
+		kill_guest(lg, "bad read of guest memory at %#lx+%u", addr, len);
+		memset(b, 0, len);
+		return false;
+	}
+	return true;
+}
+
+bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
+	     unsigned int len)
+{
+	if (!guest_range_ok(lg, addr, len) ||
+	    copy_to_user((void __user *)(lg->mem_base + addr), b, len)) {
+		kill_guest(lg, "bad write to guest memory at %#lx+%u", addr, len);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A guest that does something it must not is stopped, and the Launcher's
+ * read() returns the reason.  The first reason wins.
+ */
+void kill_guest(struct lguest *lg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lg->dead)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(lg->exit.msg, sizeof(lg->exit.msg), fmt, ap);
+	va_end(ap);
+	lg->exit.reason = LGUEST_EXIT_KILLED;
+	lg->dead = true;
+}
+
+/* Hand the Launcher an exit record at the next opportunity. */
+void guest_exit(struct lguest *lg, u32 reason, u32 a0, u32 a1)
+{
+	lg->exit.reason = reason;
+	lg->exit.arg[0] = a0;
+	lg->exit.arg[1] = a1;
+	lg->exit_pending = true;
+}
+
+/* An interrupt for the guest: note it, and wake the guest if it sleeps. */
+void lguest_raise_irq(struct lguest *lg, unsigned int irq)
+{
+	set_bit(irq, lg->irqs_pending);
+	wake_up_process(lg->tsk);
+}
+
+static enum hrtimer_restart clockdev_fn(struct hrtimer *timer)
+{
+	struct lguest *lg = container_of(timer, struct lguest, hrt);
+
+	lguest_raise_irq(lg, 0);
+	return HRTIMER_NORESTART;
+}
+
+void lguest_init_timer(struct lguest *lg)
+{
+	hrtimer_init(&lg->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	lg->hrt.function = clockdev_fn;
+}
+
+/*
+ * Into the guest and back.  Before going in we copy its registers and
+ * GDT into this CPU's Switcher pages and hook those pages into the
+ * guest's shadow page tables.
+ */
+static void run_guest_once(struct lguest *lg, unsigned int cpu)
+{
+	struct lguest_pages *pages = lguest_switcher_pages(cpu);
+	unsigned long clobber_a, clobber_b;
+
+	pages->regs = lg->regs;
+	copy_gdt(lg, &pages->state);
+	map_switcher_in_guest(lg, cpu);
+
+	asm volatile("pushf; lcall *%4"
+		     : "=a"(clobber_a), "=b"(clobber_b)
+		     : "0"(pages),
+		       "1"(__pa(lg->pgdirs[lg->pgdir_cur].pgdir)),
+		       "m"(lguest_entry)
+		     : "memory", "cc", "%edx", "%ecx", "%edi", "%esi");
+
+	lg->regs = pages->regs;
+}
+
+/*
+ * What the guest's trap means.  Most of them are the guest's own
+ * business and go straight back to it, as if the CPU had delivered them;
+ * page faults may be ours (a shadow page table entry we had not filled
+ * in yet); the hypercall vector is for us.
+ */
+static void handle_trap(struct lguest *lg)
+{
+	unsigned int trap = lg->regs.trapnum;
+
+	switch (trap) {
+	case X86_TRAP_PF:
+		if (demand_page(lg, lg->cr2, lg->regs.errcode))
+			return;
+		if (lg->dead)
+			return;
+		/* The guest's own fault: it reads the address from here. */
+		if (!lgwrite(lg, lg->lguest_data +
+			     offsetof(struct lguest_data, cr2),
+			     &lg->cr2, sizeof(lg->cr2)))
+			return;
+		break;
+	case LGUEST_TRAP_ENTRY:
+		/* The gate admits ring 1 only, but be sure. */
+		if ((lg->regs.cs & 3) == 1) {
+			struct lguest_hcall_args args = {
+				lg->regs.eax, lg->regs.ebx, lg->regs.ecx,
+				lg->regs.edx, lg->regs.esi,
+			};
+
+			do_hypercalls(lg);
+			do_one_hypercall(lg, &args);
+			lg->regs.eax = args.nr;
+			return;
+		}
+		break;
+	case X86_TRAP_NMI:
+	case X86_TRAP_MC:
+		/* The host's, not the guest's; and already gone. */
+		return;
+	case X86_TRAP_DF:
+		kill_guest(lg, "double fault at %#lx", lg->regs.eip);
+		return;
+	case IA32_SYSCALL_VECTOR:
+		deliver_trap(lg, trap);
+		return;
+	default:
+		if (trap >= FIRST_EXTERNAL_VECTOR) {
+			/* A host interrupt, which the Switcher handled. */
+			cond_resched();
+			return;
+		}
+		break;
+	}
+	if (trap == X86_TRAP_GP && lg->regs.errcode == 0 &&
+	    lguest_emulate_insn(lg))
+		return;
+	if (!deliver_trap(lg, trap))
+		kill_guest(lg, "unhandled trap %u at %#lx (error code %#lx, cr2 %#lx)",
+			   trap, lg->regs.eip, lg->regs.errcode, lg->cr2);
+}
+
+/*
+ * The Launcher's read() comes here, and stays until there is something
+ * for the Launcher: an exit record, or a signal.
+ */
+int lguest_run(struct lguest *lg)
+{
+	unsigned int cpu;
+
+	while (!lg->dead) {
+		do_hypercalls(lg);
+		if (lg->exit_pending || lg->dead)
+			break;
+		if (signal_pending(current))
+			return -EINTR;
+		if (lg->break_out) {
+			lg->break_out = false;
+			return -EAGAIN;
+		}
+		try_to_freeze();
+
+		maybe_do_interrupt(lg);
+		if (lg->dead)
+			break;
+
+		if (lg->halted) {
+			set_current_state(TASK_INTERRUPTIBLE);
+			if (!lguest_irq_waiting(lg) && !lg->break_out)
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+
+		/* Segment registers the guest left unusable become null. */
+		if (!fix_segments(lg))
+			break;
+
+		cond_resched();
+
+		/*
+		 * The guest uses the FPU directly: its FPU state is the
+		 * Launcher's, so make sure that is in the registers, and keep
+		 * it there (no kernel FPU use) until we are back.
+		 */
+		local_irq_disable();
+		fpregs_lock();
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		cpu = smp_processor_id();
+		run_guest_once(lg, cpu);
+		if (lg->regs.trapnum == X86_TRAP_PF)
+			lg->cr2 = read_cr2();
+		fpregs_unlock();
+		local_irq_enable();
+
+		handle_trap(lg);
+	}
+	return 0;
+}
+
+/*
+ * The Switcher's pages: the code page, which every CPU shares, and per
+ * CPU a struct lguest_pages.  The kernel maps them for us at the top of
+ * the address space, which it kept free (lguest_map_switcher()), and we
+ * prepare per CPU the page table page that maps the same pages, and no
+ * others, in a guest.
+ */
+static void free_switcher(void)
+{
+	unsigned int i;
+
+	if (switcher_pte_pages) {
+		for (i = 0; i < nr_cpu_ids; i++)
+			free_page((unsigned long)switcher_pte_pages[i]);
+		kfree(switcher_pte_pages);
+	}
+	if (switcher_pages) {
+		for (i = 0; i < switcher_npages; i++)
+			if (switcher_pages[i])
+				__free_page(switcher_pages[i]);
+		kfree(switcher_pages);
+	}
+}
+
+/* Where each trap stub ends up; needed only while setting up. */
+static unsigned long stubs[IDT_ENTRIES] __initdata;
+
+static void __init setup_switcher_cpu(unsigned int cpu)
+{
+	struct lguest_pages *pages = lguest_switcher_pages(cpu);
+	struct lguest_ro_state *state = &pages->state;
+	pte_t *ptes = switcher_pte_pages[cpu];
+	unsigned int first = 1 + 2 * cpu;
+
+	/*
+	 * In a guest, the code is read-only, the registers page writable and
+	 * the state page read-only; none is reachable from ring 3.
+	 */
+	set_pte(&ptes[0], mk_pte(switcher_pages[0],
+				 __pgprot(_PAGE_PRESENT | _PAGE_ACCESSED)));
+	set_pte(&ptes[first], mk_pte(switcher_pages[first],
+				     __pgprot(_PAGE_PRESENT | _PAGE_RW |
+					      _PAGE_ACCESSED | _PAGE_DIRTY)));
+	set_pte(&ptes[first + 1], mk_pte(switcher_pages[first + 1],
+					 __pgprot(_PAGE_PRESENT |
+						  _PAGE_ACCESSED)));
+
+	/* The GDT the guest runs with: its entries, plus ours, plus TSS. */
+	state->guest_gdt_desc.size = GDT_SIZE - 1;
+	state->guest_gdt_desc.address = (unsigned long)state->guest_gdt;
+	state->guest_idt_desc.size = IDT_ENTRIES * sizeof(gate_desc) - 1;
+	state->guest_idt_desc.address = (unsigned long)state->guest_idt;
+	setup_switcher_idt(state, stubs);
+
+	/* Traps push onto the end of the registers; no I/O ports at all. */
+	state->guest_tss.sp0 = (unsigned long)(&pages->regs + 1);
+	state->guest_tss.ss0 = LGUEST_DS;
+	state->guest_tss.io_bitmap_base = sizeof(state->guest_tss);
+
+	lguest_switcher_segments(get_cpu_gdt_rw(cpu));
+}
+
+static void clear_lguest_gdt_entries(unsigned int cpu)
+{
+	struct desc_struct *gdt = get_cpu_gdt_rw(cpu);
+
+	memset(&gdt[GDT_ENTRY_LGUEST_CS], 0, 2 * sizeof(*gdt));
+}
+
+static int __init init_switcher(void)
+{
+	unsigned int i;
+	int err;
+
+	BUILD_BUG_ON(sizeof(struct lguest_regs) != LGUEST_REGS_SIZE);
+	BUILD_BUG_ON(offsetof(struct lguest_regs, trapnum) !=
+		     LGUEST_REGS_TRAPNUM);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, regs) != LGUEST_PAGES_REGS);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_cr3) !=
+		     LGUEST_RO_HOST_CR3);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_cr4) !=
+		     LGUEST_RO_HOST_CR4);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_sp) !=
+		     LGUEST_RO_HOST_SP);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_cr4) !=
+		     LGUEST_RO_GUEST_CR4);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_gdt) !=
+		     LGUEST_RO_HOST_GDT);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_idt) !=
+		     LGUEST_RO_HOST_IDT);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_gdt_desc) !=
+		     LGUEST_RO_GUEST_GDT);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_idt_desc) !=
+		     LGUEST_RO_GUEST_IDT);
+	BUILD_BUG_ON(sizeof(struct lguest_pages) != 2 * PAGE_SIZE);
+
+	if (end_switcher_text - start_switcher_text > PAGE_SIZE)
+		return -E2BIG;
+
+	switcher_npages = 1 + 2 * nr_cpu_ids;
+	if (switcher_npages > LGUEST_SWITCHER_SIZE / PAGE_SIZE)
+		return -E2BIG;
+
+	err = -ENOMEM;
+	switcher_pages = kcalloc(switcher_npages, sizeof(*switcher_pages),
+				 GFP_KERNEL);
+	switcher_pte_pages = kcalloc(nr_cpu_ids, sizeof(*switcher_pte_pages),
+				     GFP_KERNEL);
+	if (!switcher_pages || !switcher_pte_pages)
+		goto free;
+	for (i = 0; i < switcher_npages; i++) {
+		switcher_pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!switcher_pages[i])
+			goto free;
+	}
+	for (i = 0; i < nr_cpu_ids; i++) {
+		switcher_pte_pages[i] = (pte_t *)get_zeroed_page(GFP_KERNEL);
+		if (!switcher_pte_pages[i])
+			goto free;
+	}
+
+	/* The code, copied to the first page. */
+	memcpy(page_address(switcher_pages[0]), start_switcher_text,
+	       end_switcher_text - start_switcher_text);
+
+	err = lguest_map_switcher(switcher_pages, switcher_npages);
+	if (err)
+		goto free;
+
+	/* Where each trap stub and the entry point ended up. */
+	for (i = 0; i < IDT_ENTRIES; i++)
+		stubs[i] = LGUEST_SWITCHER_ADDR +
+			   (lguest_trap_stubs - start_switcher_text) + 16 * i;
+	lguest_entry.offset = LGUEST_SWITCHER_ADDR +
+			      (switch_to_guest - start_switcher_text);
+	lguest_entry.segment = LGUEST_CS;
+
+	for_each_possible_cpu(i)
+		setup_switcher_cpu(i);
+
+	pr_info("lguest: Switcher at %#lx, %u pages\n",
+		LGUEST_SWITCHER_ADDR, switcher_npages);
+	return 0;
+
+free:
+	free_switcher();
+	return err;
+}
+
+static void unmap_switcher(void)
+{
+	unsigned int i;
+
+	for_each_possible_cpu(i)
+		clear_lguest_gdt_entries(i);
+	lguest_unmap_switcher(switcher_npages);
+	free_switcher();
+}
+
+static int __init lguest_host_init(void)
+{
+	int err;
+
+	if (boot_cpu_has(X86_FEATURE_PV_DEPRIV)) {
+		pr_err("lguest: this kernel is itself a paravirtualized guest\n");
+		return -EPERM;
+	}
+	if (!boot_cpu_has(X86_FEATURE_TSC) || !tsc_khz) {
+		pr_err("lguest: need a TSC of known frequency\n");
+		return -ENODEV;
+	}
+
+	err = init_switcher();
+	if (err)
+		return err;
+	err = lguest_device_init();
+	if (err) {
+		unmap_switcher();
+		return err;
+	}
+	return 0;
+}
+
+static void __exit lguest_host_exit(void)
+{
+	lguest_device_remove();
+	unmap_switcher();
+}
+
+module_init(lguest_host_init);
+module_exit(lguest_host_exit);
+MODULE_DESCRIPTION("lguest: a minimal hypervisor for 32-bit Linux guests");
+MODULE_LICENSE("GPL");

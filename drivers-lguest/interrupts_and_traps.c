@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traps and interrupts: the guest's IDT, and delivering to the guest.
+ *
+ * The CPU never uses the guest's IDT.  While a guest runs, every vector
+ * leads into the Switcher and so back to the host.  When the trap turns
+ * out to be the guest's (a page fault in its own page tables, a divide
+ * by zero, a system call from its user mode), we do by hand what the CPU
+ * would have done: push a trap frame on the guest's stack and point the
+ * guest at its handler.  Interrupts for the guest (its timer, later its
+ * devices) are delivered the same way, when the guest's virtual
+ * interrupt flag allows.
+ */
+#include <linux/bitmap.h>
+#include <linux/kernel.h>
+#include <asm/desc.h>
+#include <asm/trapnr.h>
+#include "lg.h"
+
+/* The CPU pushes an error code for these vectors, and we must too. */
+static bool has_err(unsigned int num)
+{
+	return num == X86_TRAP_DF || (num >= X86_TRAP_TS && num <= X86_TRAP_PF) ||
+	       num == X86_TRAP_AC;
+}
+
+static bool gate_present(const u32 *gate)
+{
+	return gate[1] & 0x8000;
+}
+
+/* Bits 8-11 of the high word: 0xE is an interrupt gate, 0xF a trap gate. */
+static bool is_interrupt_gate(const u32 *gate)
+{
+	return ((gate[1] >> 8) & 0xF) == GATE_INTERRUPT;
+}
+
+static bool push_guest_stack(struct lguest *lg, unsigned long *sp, u32 val)
+{
+	unsigned long pa;
+
+	*sp -= sizeof(val);
+	if (!guest_pa(lg, *sp, true, &pa)) {
+		kill_guest(lg, "cannot push a trap frame at %#lx", *sp);
+		return false;
+	}
+	return lgwrite(lg, pa, &val, sizeof(val));
+}
+
+static bool read_data(struct lguest *lg, size_t off, unsigned long *val)
+{
+	return lgread(lg, val, lg->lguest_data + off, sizeof(*val));
+}
+
+static bool write_data(struct lguest *lg, size_t off, unsigned long val)
+{
+	return lgwrite(lg, lg->lguest_data + off, &val, sizeof(val));
+}
+
+/*
+ * Deliver vector num to the guest as the CPU would: from user mode, switch
+ * to the ring-1 stack the guest gave us and push the user's stack; then
+ * push EFLAGS (with the virtual interrupt flag in it), CS, EIP and maybe
+ * the error code, and jump to the handler.  Returns false if the guest has
+ * no handler there.
+ */
+bool deliver_trap(struct lguest *lg, unsigned int num)
+{
+	const u32 *gate = lg->idt[num];
+	unsigned long sp, ss, irq_enabled = 0, eflags;
+
+	if (!gate_present(gate))
+		return false;
+
+	if ((lg->regs.cs & 3) == 3) {
+		if (!lg->ss1) {
+			kill_guest(lg, "trap %u from user mode, but no kernel stack set",
+				   num);
+			return true;
+		}
+		sp = lg->esp1;
+		ss = lg->ss1;
+		if (!push_guest_stack(lg, &sp, lg->regs.ss) ||
+		    !push_guest_stack(lg, &sp, lg->regs.esp))
+			return true;
+	} else {
+		sp = lg->regs.esp;
+		ss = lg->regs.ss;
+	}
+
+	if (lg->lguest_data &&
+	    !read_data(lg, offsetof(struct lguest_data, irq_enabled),
+		       &irq_enabled))
+		return true;
+	eflags = (lg->regs.eflags & ~X86_EFLAGS_IF) |
+		 (irq_enabled & X86_EFLAGS_IF);
+
+	if (!push_guest_stack(lg, &sp, eflags) ||
+	    !push_guest_stack(lg, &sp, lg->regs.cs) ||
+	    !push_guest_stack(lg, &sp, lg->regs.eip))
+		return true;
+	if (has_err(num) && !push_guest_stack(lg, &sp, lg->regs.errcode))
+		return true;
+
+	lg->regs.ss = ss;
+	lg->regs.esp = sp;
+	lg->regs.cs = __KERNEL_CS | 1;
+	lg->regs.eip = (gate[0] & 0xFFFF) | (gate[1] & 0xFFFF0000);
+	lg->regs.eflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_VM | X86_EFLAGS_RF |
+			     X86_EFLAGS_NT);
+
+	/* An interrupt gate turns (virtual) interrupts off, as on hardware. */
+	if (is_interrupt_gate(gate) && lg->lguest_data)
+		write_data(lg, offsetof(struct lguest_data, irq_enabled), 0);
+	return true;
+}
+
+/* The lowest pending interrupt the guest has not masked, or LGUEST_IRQS. */
+static unsigned int deliverable_irq(struct lguest *lg)
+{
+	DECLARE_BITMAP(blocked, LGUEST_IRQS);
+
+	if (!lg->lguest_data || bitmap_empty(lg->irqs_pending, LGUEST_IRQS))
+		return LGUEST_IRQS;
+	if (!lgread(lg, blocked, lg->lguest_data +
+		    offsetof(struct lguest_data, blocked_interrupts),
+		    sizeof(blocked)))
+		return LGUEST_IRQS;
+	bitmap_andnot(blocked, lg->irqs_pending, blocked, LGUEST_IRQS);
+	return find_first_bit(blocked, LGUEST_IRQS);
+}
+
+bool lguest_irq_waiting(struct lguest *lg)
+{
+	return deliverable_irq(lg) < LGUEST_IRQS;
+}
+
+/*
+ * Before each entry into the guest: is an interrupt due?  Only if the
+ * guest has interrupts enabled, and is not in the middle of its iret
+ * (see lguest_noirq_iret in entry_32.S).  If interrupts are off, we
+ * tell the guest one is waiting, so it asks for it when it enables them.
+ */
+void maybe_do_interrupt(struct lguest *lg)
+{
+	unsigned long irq_enabled, start, end;
+	unsigned int irq = deliverable_irq(lg);
+
+	if (irq >= LGUEST_IRQS)
+		return;
+
+	/* A halted guest had interrupts enabled as it halted. */
+	lg->halted = false;
+
+	if (!read_data(lg, offsetof(struct lguest_data, irq_enabled),
+		       &irq_enabled))
+		return;
+	if (!(irq_enabled & X86_EFLAGS_IF)) {
+		write_data(lg, offsetof(struct lguest_data, irq_pending), 1);
+		return;
+	}
+	if (!read_data(lg, offsetof(struct lguest_data, noirq_start), &start) ||
+	    !read_data(lg, offsetof(struct lguest_data, noirq_end), &end))
+		return;
+	if (lg->regs.eip >= start && lg->regs.eip < end)
+		return;
+
+	clear_bit(irq, lg->irqs_pending);
+	/* An interrupt nobody handles yet is dropped, as a masked PIC would. */
+	if (gate_present(lg->idt[LGUEST_IRQ_VECTOR(irq)]))
+		deliver_trap(lg, LGUEST_IRQ_VECTOR(irq));
+	write_data(lg, offsetof(struct lguest_data, irq_pending), 0);
+}
+
+/*
+ * LHCALL_LOAD_IDT_ENTRY.  We keep the guest's gates as it wrote them and
+ * use them only to find its handlers.  A few vectors are not the guest's:
+ * NMI and double fault belong to the host, and LGUEST_TRAP_ENTRY is the
+ * hypercall.  Only interrupt and trap gates make sense; anything else is
+ * a broken or hostile guest.
+ */
+void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi)
+{
+	u32 type = (hi >> 8) & 0x1F;
+
+	if (num >= IDT_ENTRIES) {
+		kill_guest(lg, "IDT entry %u out of range", num);
+		return;
+	}
+	if (num == X86_TRAP_NMI || num == X86_TRAP_DF ||
+	    num == LGUEST_TRAP_ENTRY)
+		return;
+	if (!(hi & 0x8000)) {
+		lg->idt[num][0] = lg->idt[num][1] = 0;
+		return;
+	}
+	if (type != GATE_INTERRUPT && type != GATE_TRAP) {
+		kill_guest(lg, "bad IDT entry %u type %#x", num, type);
+		return;
+	}
+	lg->idt[num][0] = lo;
+	lg->idt[num][1] = hi;
+}
+
+/* LHCALL_SET_STACK: where traps from the guest's user mode push frames. */
+void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp)
+{
+	if ((ss & 3) != 1) {
+		kill_guest(lg, "bad kernel stack segment %#lx", ss);
+		return;
+	}
+	lg->ss1 = ss;
+	lg->esp1 = esp;
+}
+
+/*
+ * The IDT the CPU uses while a guest runs: 256 interrupt gates into the
+ * Switcher's stubs.  Ring 3 may raise int3, into and the system call
+ * vector itself (gate DPL 3); the guest kernel may raise the hypercall
+ * (DPL 1).  Anything else raised with "int" is a general protection
+ * fault, as the guest kernel expects.
+ */
+void setup_switcher_idt(struct lguest_ro_state *state,
+			const unsigned long *stubs)
+{
+	unsigned int i;
+
+	for (i = 0; i < IDT_ENTRIES; i++) {
+		gate_desc *g = &state->guest_idt[i];
+		unsigned int dpl = 0;
+
+		if (i == X86_TRAP_BP || i == X86_TRAP_OF ||
+		    i == IA32_SYSCALL_VECTOR)
+			dpl = 3;
+		else if (i == LGUEST_TRAP_ENTRY)
+			dpl = 1;
+		memset(g, 0, sizeof(*g));
+		g->offset_low = stubs[i] & 0xFFFF;
+		g->offset_middle = stubs[i] >> 16;
+		g->segment = LGUEST_CS;
+		g->bits.type = GATE_INTERRUPT;
+		g->bits.dpl = dpl;
+		g->bits.p = 1;
+	}
+}
+
+/*
+ * A general protection fault with error code 0 in the guest kernel may
+ * be an instruction a ring-1 kernel cannot run but which we can do for
+ * it: port I/O (there are no ports: reads see all ones, writes vanish),
+ * or cli/sti that escaped paravirt_ops.  Returns true if we did it.
+ */
+bool lguest_emulate_insn(struct lguest *lg)
+{
+	unsigned long pa, val;
+	unsigned int len = 0, size = 4;
+	u8 insn[2];
+
+	if ((lg->regs.cs & 3) != 1 || !guest_pa(lg, lg->regs.eip, false, &pa))
+		return false;
+	/* The instruction may end on the next page; read it byte by byte. */
+	if (!lgread(lg, &insn[0], pa, 1))
+		return false;
+	if (insn[0] == 0x66) {
+		size = 2;
+		len = 1;
+		if (!guest_pa(lg, lg->regs.eip + 1, false, &pa) ||
+		    !lgread(lg, &insn[0], pa, 1))
+			return false;
+	}
+
+	switch (insn[0]) {
+	case 0xE4:	/* in $port, %al */
+	case 0xE5:	/* in $port, %eax */
+	case 0xE6:	/* out %al, $port */
+	case 0xE7:	/* out %eax, $port */
+		len += 2;
+		break;
+	case 0xEC:	/* in (%dx), %al */
+	case 0xED:	/* in (%dx), %eax */
+	case 0xEE:	/* out %al, (%dx) */
+	case 0xEF:	/* out %eax, (%dx) */
+		len += 1;
+		break;
+	case 0xFA:	/* cli */
+	case 0xFB:	/* sti */
+		if (len || !lg->lguest_data)
+			return false;
+		val = insn[0] == 0xFB ? X86_EFLAGS_IF : 0;
+		write_data(lg, offsetof(struct lguest_data, irq_enabled), val);
+		lg->regs.eip += 1;
+		return true;
+	default:
+		return false;
+	}
+
+	/* An "in": all ones in the low byte, word or the whole of %eax. */
+	if (insn[0] == 0xE4 || insn[0] == 0xEC)
+		lg->regs.eax |= 0xFF;
+	else if (insn[0] == 0xE5 || insn[0] == 0xED)
+		lg->regs.eax |= size == 2 ? 0xFFFF : 0xFFFFFFFF;
+	lg->regs.eip += len;
+	return true;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lguest host: what its parts share.
+ */
+#ifndef _LGUEST_LG_H
+#define _LGUEST_LG_H
+
+#include <asm/lguest.h>
+
+/*
+ * The layout of the Switcher's per-CPU pages, which the assembler in
+ * switcher_32.S needs as plain numbers; core.c checks them against the
+ * C structures at build time.
+ */
+#define LGUEST_REGS_SIZE	72
+#define LGUEST_REGS_TRAPNUM	44
+#define LGUEST_PAGES_REGS	(PAGE_SIZE - LGUEST_REGS_SIZE)
+#define LGUEST_RO		PAGE_SIZE
+#define LGUEST_RO_HOST_CR3	(LGUEST_RO + 0)
+#define LGUEST_RO_HOST_CR4	(LGUEST_RO + 4)
+#define LGUEST_RO_HOST_SP	(LGUEST_RO + 8)
+#define LGUEST_RO_GUEST_CR4	(LGUEST_RO + 12)
+#define LGUEST_RO_HOST_GDT	(LGUEST_RO + 18)
+#define LGUEST_RO_HOST_IDT	(LGUEST_RO + 26)
+#define LGUEST_RO_GUEST_GDT	(LGUEST_RO + 34)
+#define LGUEST_RO_GUEST_IDT	(LGUEST_RO + 42)
+
+#ifndef __ASSEMBLY__
+#include <linux/hrtimer.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <asm/desc_defs.h>
+#include <asm/lguest_hcall.h>
+#include <asm/pgtable_types.h>
+#include <asm/processor.h>
+#include <uapi/linux/lguest_launcher.h>
+
+/*
+ * A guest's registers, in the order the Switcher pushes them when the
+ * guest traps: the general registers last pushed first, then the trap
+ * number and error code, then what the CPU itself pushed.
+ */
+struct lguest_regs {
+	unsigned long ebx, ecx, edx, esi, edi, ebp;
+	unsigned long gs, eax, fs, ds, es;
+	unsigned long trapnum, errcode;
+	unsigned long eip, cs, eflags, esp, ss;
+};
+
+/* The read-only (to the guest) half of a CPU's Switcher pages. */
+struct lguest_ro_state {
+	unsigned long host_cr3, host_cr4, host_sp, guest_cr4;
+	u16 pad1;
+	struct desc_ptr host_gdt;
+	u16 pad2;
+	struct desc_ptr host_idt;
+	u16 pad3;
+	struct desc_ptr guest_gdt_desc;
+	u16 pad4;
+	struct desc_ptr guest_idt_desc;
+	struct x86_hw_tss guest_tss;
+	gate_desc guest_idt[IDT_ENTRIES];
+	struct desc_struct guest_gdt[GDT_ENTRIES];
+};
+
+/*
+ * Each CPU's pair of Switcher pages.  The first is writable by the guest
+ * and ends with its registers, where the CPU pushes a trap frame (the
+ * TSS's ring-0 stack points just past them).  The second holds what the
+ * CPU uses while the guest runs, and the host state to get back.
+ */
+struct lguest_pages {
+	char spare[PAGE_SIZE - sizeof(struct lguest_regs)];
+	struct lguest_regs regs;
+	struct lguest_ro_state state;
+} __aligned(PAGE_SIZE);
+
+/* How many shadow page directories we keep per guest. */
+#define LGUEST_PGDIRS 4
+
+struct lguest_pgdir {
+	unsigned long gpgdir;	/* guest-physical address of its page directory */
+	pgd_t *pgdir;		/* our shadow of it, or NULL */
+};
+
+struct lguest {
+	struct mutex lock;		/* one read() at a time */
+	struct task_struct *tsk;	/* the Launcher thread that runs us */
+	struct mm_struct *mm;		/* and its address space */
+	unsigned long mem_base;		/* Launcher address of guest-physical 0 */
+	unsigned long pfn_limit;	/* pages of guest memory */
+	unsigned long lguest_data;	/* guest-physical; 0 until LGUEST_INIT */
+
+	struct lguest_regs regs;
+	unsigned long esp1, ss1;	/* ring-1 stack for traps from ring 3 */
+	struct desc_struct gdt[GDT_ENTRIES];
+	u32 idt[IDT_ENTRIES][2];	/* the guest's own IDT, as it wrote it */
+
+	struct lguest_pgdir pgdirs[LGUEST_PGDIRS];
+	unsigned int pgdir_cur, pgdir_next;
+
+	DECLARE_BITMAP(irqs_pending, LGUEST_IRQS);
+	struct hrtimer hrt;
+	bool halted;
+	bool break_out;
+	unsigned int next_hcall;
+
+	bool exit_pending;		/* exit has a record for the Launcher */
+	bool dead;			/* exit says why the guest is gone */
+	struct lguest_exit exit;
+	unsigned long cr2;		/* of the last page fault */
+};
+
+/* core.c */
+extern struct lguest_pages *lguest_switcher_pages(unsigned int cpu);
+extern pte_t *lguest_switcher_pte_page(unsigned int cpu);
+int lguest_run(struct lguest *lg);
+bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len);
+bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
+	     unsigned int len);
+__printf(2, 3) void kill_guest(struct lguest *lg, const char *fmt, ...);
+void guest_exit(struct lguest *lg, u32 reason, u32 a0, u32 a1);
+void lguest_raise_irq(struct lguest *lg, unsigned int irq);
+void lguest_init_timer(struct lguest *lg);
+
+/* hypercalls.c */
+void do_hypercalls(struct lguest *lg);
+void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args);
+
+/* interrupts_and_traps.c */
+bool deliver_trap(struct lguest *lg, unsigned int num);
+bool lguest_irq_waiting(struct lguest *lg);
+void maybe_do_interrupt(struct lguest *lg);
+void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi);
+void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp);
+bool lguest_emulate_insn(struct lguest *lg);
+void setup_switcher_idt(struct lguest_ro_state *state,
+			const unsigned long *stubs);
+
+/* segments.c */
+void lguest_switcher_segments(struct desc_struct *gdt);
+void setup_guest_gdt(struct lguest *lg);
+void load_guest_gdt_entry(struct lguest *lg, unsigned int i, u32 lo, u32 hi);
+void copy_gdt(const struct lguest *lg, struct lguest_ro_state *state);
+bool fix_segments(struct lguest *lg);
+
+/* page_tables.c */
+bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err);
+void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir);
+void guest_flush_tlb(struct lguest *lg, bool kernel);
+void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr);
+bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
+	      unsigned long *pa);
+void map_switcher_in_guest(struct lguest *lg, unsigned int cpu);
+void free_guest_pagetables(struct lguest *lg);
+
+/* lguest_user.c */
+int lguest_device_init(void);
+void lguest_device_remove(void);
+
+#endif /* __ASSEMBLY__ */
+#endif /* _LGUEST_LG_H */

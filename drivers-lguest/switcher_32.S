@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Switcher: the few instructions that move a CPU from the host into a
+ * guest and back.
+ *
+ * This code is copied to the first page of the Switcher area at the top
+ * of the address space, which is mapped at the same address in the host
+ * and in every guest's shadow page tables: so it keeps running while %cr3
+ * changes under it.  It must therefore be position-independent: relative
+ * jumps only, and every address it needs comes from the per-CPU pages,
+ * whose Switcher address the host passes in %eax.
+ *
+ * Going in, the host C code (run_guest_once() in core.c) does
+ *	pushf; lcall *lguest_entry
+ * with %eax pointing at this CPU's struct lguest_pages and %ebx holding
+ * the physical address of the guest's shadow page directory.  The
+ * pushf+lcall leaves EFLAGS, CS and EIP on the host stack: exactly the
+ * frame an interrupt would push, which matters on the way out.
+ */
+#include <linux/linkage.h>
+#include <asm/irq_vectors.h>
+#include <asm/page_types.h>
+#include <asm/processor-flags.h>
+#include <asm/segment.h>
+#include "lg.h"
+
+.text
+SYM_CODE_START(start_switcher_text)
+
+SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
+	/* The segment registers and %ebp are the host's to keep. */
+	pushl	%es
+	pushl	%ds
+	pushl	%gs
+	pushl	%fs
+	pushl	%ebp
+	movl	%esp, LGUEST_RO_HOST_SP(%eax)
+
+	/*
+	 * The host's page table root, and its %cr4, which we change: the
+	 * guest must not see the host's global pages (a ring-1 kernel could
+	 * use the stale TLB entries), and SMAP and UMIP would stop a ring-1
+	 * kernel from touching its user pages or storing its GDT.
+	 */
+	movl	%cr3, %edx
+	movl	%edx, LGUEST_RO_HOST_CR3(%eax)
+	movl	%cr4, %edx
+	movl	%edx, LGUEST_RO_HOST_CR4(%eax)
+	andl	$~(X86_CR4_PGE | X86_CR4_SMAP | X86_CR4_UMIP), %edx
+	movl	%edx, LGUEST_RO_GUEST_CR4(%eax)
+	sgdt	LGUEST_RO_HOST_GDT(%eax)
+	sidt	LGUEST_RO_HOST_IDT(%eax)
+
+	/*
+	 * The stack is now the guest's registers, and the descriptor tables
+	 * become the guest's: its GDT (checked by the host), an IDT whose
+	 * every gate leads back here, and a TSS whose ring-0 stack is the
+	 * end of those registers.  The TSS descriptor is fresh (not busy),
+	 * because the host copies the GDT before each entry.
+	 */
+	leal	LGUEST_PAGES_REGS(%eax), %esp
+	lgdt	LGUEST_RO_GUEST_GDT(%eax)
+	lidt	LGUEST_RO_GUEST_IDT(%eax)
+	movl	$(GDT_ENTRY_TSS * 8), %edx
+	ltr	%dx
+
+	/*
+	 * Switch to the shadow page tables, then to the guest's %cr4.  The
+	 * second write changes PGE and so flushes the global TLB entries.
+	 */
+	movl	%ebx, %cr3
+	movl	LGUEST_RO_GUEST_CR4(%eax), %edx
+	movl	%edx, %cr4
+
+	/* Pop the guest's registers and iret into ring 1 (or 3). */
+	popl	%ebx
+	popl	%ecx
+	popl	%edx
+	popl	%esi
+	popl	%edi
+	popl	%ebp
+	popl	%gs
+	popl	%eax
+	popl	%fs
+	popl	%ds
+	popl	%es
+	addl	$8, %esp		/* trap number and error code */
+	iret
+
+/*
+ * Every trap and interrupt in the guest lands in one of the stubs below,
+ * on the ring-0 stack at the end of the guest's registers: the CPU has
+ * pushed SS, ESP, EFLAGS, CS, EIP and maybe an error code; the stub makes
+ * the error code uniform and pushes the vector.  Here we push the rest,
+ * which completes struct lguest_regs.
+ */
+SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
+	pushl	%es
+	pushl	%ds
+	pushl	%fs
+	pushl	%eax
+	pushl	%gs
+	pushl	%ebp
+	pushl	%edi
+	pushl	%esi
+	pushl	%edx
+	pushl	%ecx
+	pushl	%ebx
+
+	/* The guest's %ds could be anything: take our own flat segment. */
+	movl	$LGUEST_DS, %edx
+	movl	%edx, %ds
+	movl	%edx, %es
+
+	/* Our pages start at the page boundary below the registers. */
+	movl	%esp, %eax
+	andl	$PAGE_MASK, %eax
+
+	/* Host page tables and %cr4 back (this flushes the guest's TLB). */
+	movl	LGUEST_RO_HOST_CR3(%eax), %edx
+	movl	%edx, %cr3
+	movl	LGUEST_RO_HOST_CR4(%eax), %edx
+	movl	%edx, %cr4
+
+	/*
+	 * The host's descriptor tables.  Its TSS descriptor is still marked
+	 * busy from when the host loaded it, and ltr faults on a busy one.
+	 */
+	lgdt	LGUEST_RO_HOST_GDT(%eax)
+	lidt	LGUEST_RO_HOST_IDT(%eax)
+	movl	LGUEST_RO_HOST_GDT+2(%eax), %edx
+	andb	$~0x02, (GDT_ENTRY_TSS * 8 + 5)(%edx)
+	movl	$(GDT_ENTRY_TSS * 8), %edx
+	ltr	%dx
+
+	/* The host stack, and what we saved on it. */
+	movl	LGUEST_RO_HOST_SP(%eax), %esp
+	popl	%ebp
+	popl	%fs
+	popl	%gs
+	popl	%ds
+	popl	%es
+
+	/*
+	 * Traps (vectors below 32) and the guest's system call go back to
+	 * the C code, which looks at lguest_regs.trapnum.  Anything else was
+	 * an interrupt for the host: run the host's own handler for it.  The
+	 * pushf+lcall frame on our stack is what an interrupt would have
+	 * pushed, so the handler's iret returns straight to the C code.
+	 */
+	movl	LGUEST_PAGES_REGS+LGUEST_REGS_TRAPNUM(%eax), %ecx
+	cmpl	$32, %ecx
+	jb	1f
+	cmpl	$IA32_SYSCALL_VECTOR, %ecx
+	je	1f
+	movl	LGUEST_RO_HOST_IDT+2(%eax), %edx
+	leal	(%edx,%ecx,8), %edx
+	movl	4(%edx), %ecx
+	andl	$0xffff0000, %ecx
+	movzwl	(%edx), %edx
+	orl	%ecx, %edx
+	jmp	*%edx
+1:	iret
+
+/*
+ * The 256 trap stubs, 16 bytes apart.  The CPU pushes an error code for
+ * vectors 8, 10-14 and 17 only; the others get a zero, so the frame is
+ * always the same.
+ */
+	.balign	16
+SYM_INNER_LABEL(lguest_trap_stubs, SYM_L_GLOBAL)
+	vector = 0
+	.rept	256
+	.balign	16
+	.if (vector != 8) && ((vector < 10) || (vector > 14)) && (vector != 17)
+	pushl	$0
+	.endif
+	pushl	$vector
+	jmp	return_to_host
+	vector = vector + 1
+	.endr
+SYM_INNER_LABEL(end_switcher_text, SYM_L_GLOBAL)
+SYM_CODE_END(start_switcher_text)
