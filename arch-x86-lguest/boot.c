@@ -405,7 +405,7 @@ static void lguest_nop(void)
 }
 
 /*
- * Time.  The TSC runs in ring 1 and the host tells us its frequency, so
+ * Time.  The TSC runs in ring 1 and, if the host tells us its frequency,
  * it is our clocksource.  The timer is a one-shot hrtimer in the host,
  * armed with a hypercall, which raises interrupt 0.
  */
@@ -420,6 +420,33 @@ static void lguest_get_wallclock(struct timespec64 *now)
 		      lguest_data.wallclock_sec_lo;
 	now->tv_nsec = lguest_data.wallclock_nsec;
 }
+
+/*
+ * Without a TSC frequency from the host, our clock is the host's
+ * monotonic time, which it stores in lguest_data each time we resume.
+ * The host may update it between our two reads, hence the sequence.
+ */
+static u64 lguest_clock_read(struct clocksource *cs)
+{
+	u32 seq, lo, hi;
+
+	do {
+		seq = READ_ONCE(lguest_data.time_seq);
+		barrier();
+		lo = READ_ONCE(lguest_data.time_ns_lo);
+		hi = READ_ONCE(lguest_data.time_ns_hi);
+		barrier();
+	} while (seq != READ_ONCE(lguest_data.time_seq));
+	return ((u64)hi << 32) | lo;
+}
+
+static struct clocksource lguest_clock = {
+	.name		= "lguest",
+	.rating		= 200,
+	.read		= lguest_clock_read,
+	.mask		= CLOCKSOURCE_MASK(64),
+	.flags		= CLOCK_SOURCE_IS_CONTINUOUS,
+};
 
 static int lguest_clockevent_set_next(unsigned long delta,
 				      struct clock_event_device *evt)
@@ -456,6 +483,9 @@ static void __init lguest_time_init(void)
 	if (request_irq(0, lguest_timer_interrupt, IRQF_TIMER | IRQF_NOBALANCING,
 			"timer", NULL))
 		panic("lguest: cannot get the timer interrupt\n");
+
+	if (!lguest_data.tsc_khz)
+		clocksource_register_hz(&lguest_clock, NSEC_PER_SEC);
 
 	lguest_clockevent.cpumask = cpumask_of(0);
 	/* The host's timer counts nanoseconds: at least 1us, at most ~2s. */
@@ -658,8 +688,12 @@ asmlinkage __visible void __init __noreturn lguest_init(void)
 	 * frequency is the host's and needs no checking.
 	 */
 	setup_force_cpu_cap(X86_FEATURE_PV_DEPRIV);
-	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
-	setup_force_cpu_cap(X86_FEATURE_TSC_RELIABLE);
+	if (lguest_data.tsc_khz) {
+		setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
+		setup_force_cpu_cap(X86_FEATURE_TSC_RELIABLE);
+	} else {
+		setup_clear_cpu_cap(X86_FEATURE_TSC);
+	}
 
 	/*
 	 * Now our real GDT, as native startup_32 would load it, and the

@@ -218,6 +218,25 @@ static void handle_trap(struct lguest *lg)
 }
 
 /*
+ * A guest without a usable TSC reads the time from lguest_data; it moves
+ * on whenever the guest resumes (at least every timer tick).
+ */
+static void update_guest_clock(struct lguest *lg)
+{
+	u64 now = ktime_get_ns();
+	u32 t[3];
+
+	if (!lg->lguest_data || tsc_khz)
+		return;
+	lg->time_seq += 2;
+	t[0] = lg->time_seq;
+	t[1] = lower_32_bits(now);
+	t[2] = upper_32_bits(now);
+	lgwrite(lg, lg->lguest_data + offsetof(struct lguest_data, time_seq),
+		t, sizeof(t));
+}
+
+/*
  * The Launcher's read() comes here, and stays until there is something
  * for the Launcher: an exit record, or a signal.
  */
@@ -248,6 +267,8 @@ int lguest_run(struct lguest *lg)
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
+
+		update_guest_clock(lg);
 
 		/* Segment registers the guest left unusable become null. */
 		if (!fix_segments(lg))
@@ -372,8 +393,11 @@ static int __init init_switcher(void)
 		     LGUEST_RO_GUEST_IDT);
 	BUILD_BUG_ON(sizeof(struct lguest_pages) != 2 * PAGE_SIZE);
 
-	if (end_switcher_text - start_switcher_text > PAGE_SIZE)
+	BUILD_BUG_ON(LGUEST_STUB_SIZE * IDT_ENTRIES > PAGE_SIZE / 4 * 3);
+	if (end_switcher_text - start_switcher_text > PAGE_SIZE) {
+		pr_err("lguest: Switcher code does not fit a page\n");
 		return -E2BIG;
+	}
 
 	switcher_npages = 1 + 2 * nr_cpu_ids;
 	if (switcher_npages > LGUEST_SWITCHER_SIZE / PAGE_SIZE)
@@ -408,7 +432,8 @@ static int __init init_switcher(void)
 	/* Where each trap stub and the entry point ended up. */
 	for (i = 0; i < IDT_ENTRIES; i++)
 		stubs[i] = LGUEST_SWITCHER_ADDR +
-			   (lguest_trap_stubs - start_switcher_text) + 16 * i;
+			   (lguest_trap_stubs - start_switcher_text) +
+			   LGUEST_STUB_SIZE * i;
 	lguest_entry.offset = LGUEST_SWITCHER_ADDR +
 			      (switch_to_guest - start_switcher_text);
 	lguest_entry.segment = LGUEST_CS;
@@ -442,10 +467,6 @@ static int __init lguest_host_init(void)
 	if (boot_cpu_has(X86_FEATURE_PV_DEPRIV)) {
 		pr_err("lguest: this kernel is itself a paravirtualized guest\n");
 		return -EPERM;
-	}
-	if (!boot_cpu_has(X86_FEATURE_TSC) || !tsc_khz) {
-		pr_err("lguest: need a TSC of known frequency\n");
-		return -ENODEV;
 	}
 
 	err = init_switcher();

@@ -26,7 +26,7 @@ static void write_data(struct lguest *lg, size_t off, const void *val,
 static void initialize(struct lguest *lg, unsigned long pa)
 {
 	struct timespec64 now;
-	unsigned long khz = tsc_khz;
+	unsigned long khz = boot_cpu_has(X86_FEATURE_TSC) ? tsc_khz : 0;
 	u32 t[3];
 
 	if (pa >= lg->pfn_limit << PAGE_SHIFT ||

@@ -16,6 +16,7 @@
 #define LGUEST_REGS_TRAPNUM	44
 #define LGUEST_PAGES_REGS	(PAGE_SIZE - LGUEST_REGS_SIZE)
 #define LGUEST_RO		PAGE_SIZE
+#define LGUEST_STUB_SIZE	12
 #define LGUEST_RO_HOST_CR3	(LGUEST_RO + 0)
 #define LGUEST_RO_HOST_CR4	(LGUEST_RO + 4)
 #define LGUEST_RO_HOST_SP	(LGUEST_RO + 8)
@@ -105,6 +106,7 @@ struct lguest {
 	bool halted;
 	bool break_out;
 	unsigned int next_hcall;
+	u32 time_seq;			/* see update_guest_clock() */
 
 	bool exit_pending;		/* exit has a record for the Launcher */
 	bool dead;			/* exit says why the guest is gone */

@@ -158,6 +158,13 @@ static ssize_t lg_read(struct file *file, char __user *out, size_t size,
 	return err;
 }
 
+/* misc_open() left the miscdevice here; there is no guest yet. */
+static int lg_open(struct inode *inode, struct file *file)
+{
+	file->private_data = NULL;
+	return 0;
+}
+
 static int lg_release(struct inode *inode, struct file *file)
 {
 	struct lguest *lg = file->private_data;
@@ -174,6 +181,7 @@ static int lg_release(struct inode *inode, struct file *file)
 
 static const struct file_operations lguest_fops = {
 	.owner		= THIS_MODULE,
+	.open		= lg_open,
 	.read		= lg_read,
 	.write		= lg_write,
 	.release	= lg_release,

@@ -39,14 +39,16 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
 	/*
 	 * The host's page table root, and its %cr4, which we change: the
 	 * guest must not see the host's global pages (a ring-1 kernel could
-	 * use the stale TLB entries), and SMAP and UMIP would stop a ring-1
-	 * kernel from touching its user pages or storing its GDT.
+	 * use the stale TLB entries), and SMEP, SMAP and UMIP would stop a
+	 * ring-1 kernel (which they count as supervisor) from running on
+	 * pages mapped for user mode, touching its user pages or storing its
+	 * GDT; the guest's cpuid does not offer them.
 	 */
 	movl	%cr3, %edx
 	movl	%edx, LGUEST_RO_HOST_CR3(%eax)
 	movl	%cr4, %edx
 	movl	%edx, LGUEST_RO_HOST_CR4(%eax)
-	andl	$~(X86_CR4_PGE | X86_CR4_SMAP | X86_CR4_UMIP), %edx
+	andl	$~(X86_CR4_PGE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP), %edx
 	movl	%edx, LGUEST_RO_GUEST_CR4(%eax)
 	sgdt	LGUEST_RO_HOST_GDT(%eax)
 	sidt	LGUEST_RO_HOST_IDT(%eax)
@@ -163,20 +165,20 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 1:	iret
 
 /*
- * The 256 trap stubs, 16 bytes apart.  The CPU pushes an error code for
- * vectors 8, 10-14 and 17 only; the others get a zero, so the frame is
- * always the same.
+ * The 256 trap stubs, LGUEST_STUB_SIZE bytes apart so the host can find
+ * each (12 bytes fit the longest: two pushes and a jump).  The CPU pushes
+ * an error code for vectors 8, 10-14 and 17 only; the others get a zero,
+ * so the frame is always the same.
  */
-	.balign	16
 SYM_INNER_LABEL(lguest_trap_stubs, SYM_L_GLOBAL)
 	vector = 0
 	.rept	256
-	.balign	16
 	.if (vector != 8) && ((vector < 10) || (vector > 14)) && (vector != 17)
 	pushl	$0
 	.endif
 	pushl	$vector
 	jmp	return_to_host
+	.org	lguest_trap_stubs + (vector + 1) * LGUEST_STUB_SIZE, 0xcc
 	vector = vector + 1
 	.endr
 SYM_INNER_LABEL(end_switcher_text, SYM_L_GLOBAL)
