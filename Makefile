@@ -16,7 +16,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel demo check check-bisect clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-bisect clean distclean
 
 all: kernel
 
@@ -33,6 +33,11 @@ tree: deps
 kernel: tree
 	@$(S)/kbuild.sh main all
 	@$(S)/install-out.sh
+	@$(S)/launcher.sh
+
+# The Launcher alone (out/lguest).
+launcher: tree
+	@$(S)/launcher.sh
 
 demo: kernel
 	@$(S)/demo.sh
