@@ -174,7 +174,7 @@ static unsigned long load_elf(const unsigned char *img, size_t len,
 		die("'%s': not an i386 vmlinux or bzImage", name);
 
 	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf32_Phdr *ph = (const void *)(img + eh->e_phoff) + i;
+		const Elf32_Phdr *ph = (const Elf32_Phdr *)(img + eh->e_phoff) + i;
 		void *dst;
 
 		if (ph->p_type != PT_LOAD)
@@ -209,8 +209,8 @@ static unsigned char *inflate_payload(const unsigned char *p, size_t len,
 
 	if (len > 2 && p[0] == 0x1f && p[1] == 0x8b)
 		tool = "zcat";
-	else if (len > 6 && !memcmp(p, "\xfd" "7zXZ", 6))
-		tool = "xzcat";
+	else if (len > 10 && !memcmp(p, "\xfd" "7zXZ", 6))
+		tool = "xzcat", len -= 4;	/* the kernel appends the size */
 	else
 		die("'%s': bzImage payload is neither gzip nor xz", name);
 	if (!out || pipe(in) < 0 || pipe(res) < 0)
