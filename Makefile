@@ -5,6 +5,7 @@
 #   make              build the patched i386 kernel into out/
 #   make demo         build, then boot it under QEMU with a shell
 #   make check        static checks and boot tests; ends "N passed, N failed"
+#   make check-guest  only the lguest stage of make check: host and guests
 #   make check-bisect build the kernel after every patch of the series
 #   make patches      regenerate the add-file patches from the folders
 #   make deps         install (as root) or list what the build needs
@@ -16,7 +17,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel launcher demo check check-bisect clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-guest check-bisect clean distclean
 
 all: kernel
 
@@ -44,6 +45,12 @@ demo: kernel
 
 check: deps
 	@$(S)/check.sh
+
+# The main kernel and the launcher into out/, then check.sh makes the
+# initramfs images and boots the kernel natively (for reference) and as
+# an lguest host that runs guests.
+check-guest: kernel
+	@$(S)/check.sh guest
 
 check-bisect: deps
 	@$(S)/check-bisect.sh

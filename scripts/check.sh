@@ -11,7 +11,16 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-LOGS=$BUILD/logs
+# "check.sh guest" (make check-guest) runs only the lguest stage and what
+# it needs, with its logs in build/logs/check-guest/; plain "check.sh" runs
+# everything.
+ONLY=${1:-}
+case "$ONLY" in
+"" | guest) ;;
+*) die "usage: check.sh [guest]" ;;
+esac
+
+LOGS=$BUILD/logs${ONLY:+/check-$ONLY}
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 npass=0 nfail=0 nskip=0
@@ -35,6 +44,434 @@ finish() {
 	[ $nfail = 0 ]
 	exit
 }
+
+# ---------------------------------------------------------------------------
+# What the boot tests use.
+
+initramfs_step() {
+	if ! "$ROOT/scripts/initramfs.sh" >"$LOGS/initramfs.log" 2>&1; then
+		fail "initramfs: busybox, test programs and selftests" "see log" "$LOGS/initramfs.log"
+		return 1
+	fi
+	pass "initramfs: busybox, test programs and $(ls "$BUILD"/selftests-x86/*_32 | wc -l) selftests"
+	selftests=$(cd "$BUILD/selftests-x86" && ls -- *_32)
+}
+
+# tests/selftests.known: "NAME VARIANTS REASON" for a selftest that cannot
+# pass on some of our kernels whatever we do.  It is reported as skipped
+# with that reason, never as passed, and only if it fails the same way on
+# the noxxl baseline.
+known_reason() {	# NAME VARIANT
+	awk -v n="$1" -v v="$2" '$1 == n && ("," $2 ",") ~ ("," v ",") {
+		$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }' "$ROOT/tests/selftests.known"
+}
+
+# rc_of LOG STEP: the exit code /init reported for STEP, or "none".
+rc_of() {
+	sed -n "s/^LGTEST: end $2 rc=\([0-9]*\).*/\1/p" "$1" | tail -n 1 | grep . || echo none
+}
+# output_of LOG STEP: what STEP printed.
+output_of() {
+	sed -n "/^LGTEST: begin $2\$/,/^LGTEST: end $2 /p" "$1"
+}
+# outcome RC: a selftest's exit code as pass, skip, fail or none.
+outcome() {
+	case "$1" in
+	0) echo pass ;; 4) echo skip ;; none) echo none ;; *) echo fail ;;
+	esac
+}
+new_token() {
+	od -An -N8 -tx8 /dev/urandom | tr -d ' '
+}
+# log_clean LABEL LOG: a kernel log without panic, BUG, WARNING or Oops.
+log_clean() {
+	if grep -E 'Kernel panic|BUG:|WARNING:|Oops|general protection fault, ' "$2" >"$2.bad"; then
+		fail "$1: kernel log free of panic, BUG, WARNING, Oops" "found" "$2.bad"
+	else
+		pass "$1: kernel log free of panic, BUG, WARNING, Oops"
+	fi
+}
+# workload_ok LABEL LOG: the workload step ran and every check in it passed.
+workload_ok() {
+	local rc
+	rc=$(rc_of "$2" workload)
+	output_of "$2" workload > "$2.workload"
+	if [ "$rc" = 0 ] && grep -q '^workload: 0 failed' "$2.workload"; then
+		pass "$1: workload (fork/exec, pipes, signals, 32 MB of faults, COW)"
+	else
+		fail "$1: workload" "rc=$rc" "$2.workload"
+	fi
+}
+
+boot_test() {	# VARIANT [KERNEL]
+	local v=$1 log token rc qrc t name out reason
+	local kernel=${2:-$BUILD/obj-$v/arch/x86/boot/bzImage}
+	log=$LOGS/boot-$v.log
+	token=$(new_token)
+	# The PAE kernels have page table isolation (configs/pae.config); QEMU's
+	# CPU does not report Meltdown, so turn it on by hand.
+	local extra=""
+	case "$v" in pae*) extra="pti=on" ;; esac
+	"$ROOT/scripts/qemu-boot.sh" "$kernel" "$log" \
+		"${BOOT_TIMEOUT:-900}" "lgtest.token=$token lgtest.run=workload,nx,selftests $extra"
+	qrc=$?
+
+	if grep -qx "LGTEST: userspace token=$token" "$log" &&
+	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
+		pass "boot $v: reaches userspace, runs every step, reboots (token $token)"
+	else
+		fail "boot $v: reaches userspace, runs every step, reboots" \
+			"token $token not echoed twice, or QEMU exit $qrc" "$log"
+		return
+	fi
+	if [ -n "$extra" ]; then
+		if grep -q 'page tables isolation: enabled' "$log"; then
+			pass "boot $v: page table isolation enabled"
+		else
+			fail "boot $v: page table isolation enabled" "not reported" "$log"
+		fi
+	fi
+	log_clean "boot $v" "$log"
+	workload_ok "boot $v" "$log"
+
+	# NX: a PAE kernel must enforce it; a 2-level kernel cannot use it.
+	rc=$(rc_of "$log" nx)
+	output_of "$log" nx > "$log.nx"
+	case "$v:$rc" in
+	pae:0|pae-noxxl:0) pass "boot $v: NX bit of 64-bit PTEs enforced" ;;
+	main:4|noxxl:4) skip "boot $v: NX" "a non-PAE kernel cannot use NX (the kernel says so at boot)" ;;
+	*) fail "boot $v: NX" "unexpected rc=$rc" "$log.nx" ;;
+	esac
+
+	for t in $selftests; do
+		name="selftest:$t"
+		rc=$(rc_of "$log" "$name")
+		# The baseline comparison is by outcome: a failing test's exit
+		# code can vary from run to run (nx_stack_32 exits 1 or dies of
+		# SIGSEGV, depending on where the randomized stack lands).
+		echo "$t $(outcome "$rc")" >> "$LOGS/selftests-$v.txt"
+		out=$log.$t
+		output_of "$log" "$name" > "$out"
+		case "$rc" in
+		0)	pass "selftest $v: $t" ;;
+		4)	reason=$(grep -m1 -o '\[SKIP\].*' "$out" || echo "the test skipped itself")
+			skip "selftest $v: $t" "$reason" ;;
+		none)	fail "selftest $v: $t" "did not run to the end" "$log" ;;
+		*)	reason=$(known_reason "$t" "$v")
+			if [ -n "$reason" ]; then
+				skip "selftest $v: $t" "fails, as expected here: $reason"
+			else
+				fail "selftest $v: $t" "exit code $rc" "$out"
+			fi ;;
+		esac
+	done
+}
+
+# ---------------------------------------------------------------------------
+# The lguest stage: out/bzImage boots under QEMU as the host, with the host
+# initramfs (scripts/initramfs.sh); its /init loads lg.ko, runs two guests
+# one after the other (out/vmlinux, then out/bzImage: workload and
+# selftests), four at once (workload), and the launcher's bad-input test
+# (tests/launcher-input.sh).  Each guest's console comes back on the
+# host's, prefixed "G1| " and so on, followed by "LGTEST: guest g1 rc=N".
+
+# The whole host run, and what each of its four phases (two guests, four
+# at once, the bad-input test) may take of it.
+HOST_TIMEOUT=${HOST_TIMEOUT:-600}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-$(((HOST_TIMEOUT - 120) / 4))}
+HOST_MEM=${HOST_MEM:-512}
+# HOST_INITRD=FILE boots the host with another image (to try the harness).
+# HOST_QEMU_D: what QEMU logs (-d) into host.log.reset beside host.log; with
+# "int,cpu_reset" it logs every exception, and a triple fault shows the
+# ones that led to it.
+HOST_QEMU_D=${HOST_QEMU_D:-cpu_reset}
+
+# tests/guest-selftests.known: "NAME REASON" for a selftest whose result
+# in a guest differs from the native main kernel's, for a reason.
+guest_known() {	# NAME
+	awk -v n="$1" '$1 == n { $1 = ""; sub(/^ +/, ""); print; exit }' \
+		"$ROOT/tests/guest-selftests.known" 2>/dev/null
+}
+
+# What a launcher's exit code says (lguest's own codes, then signals).
+rc_meaning() {
+	case "$1" in
+	"") echo "no exit code: the host stopped before this guest ended" ;;
+	none) echo "no exit code was recorded" ;;
+	1) echo "exit 1: launcher or usage error" ;;
+	2) echo "exit 2: the guest crashed (panic)" ;;
+	3) echo "exit 3: the host stopped the guest for a forbidden action" ;;
+	126 | 127) echo "exit $1: no runnable /bin/lguest in the host (out/lguest)" ;;
+	*) if [ "$1" -gt 128 ]; then
+		echo "exit $1: killed by signal $(($1 - 128))"
+	   else
+		echo "exit $1: not an exit code lguest has"
+	   fi ;;
+	esac
+}
+
+# lguest_prepare [install]: with "install", out/ from the main kernel just
+# built; then the launcher, if its build script exists.
+lguest_prepare() {
+	if [ "${1:-}" = install ]; then
+		if "$ROOT/scripts/install-out.sh" >"$LOGS/install-out.log" 2>&1; then
+			pass "lguest: out/ has the main kernel and its modules"
+		else
+			fail "lguest: out/ has the main kernel and its modules" \
+				"scripts/install-out.sh failed" "$LOGS/install-out.log"
+		fi
+	fi
+	if [ -x "$ROOT/scripts/launcher.sh" ]; then
+		if "$ROOT/scripts/launcher.sh" >"$LOGS/launcher.log" 2>&1; then
+			pass "launcher: scripts/launcher.sh builds it"
+		else
+			fail "launcher: scripts/launcher.sh builds it" "failed" "$LOGS/launcher.log"
+		fi
+	fi
+}
+
+# lguest_selftests NAME LABEL GLOG: each selftest in the guest against the
+# native main kernel's result (from its boot test).
+lguest_selftests() {
+	local name=$1 label=$2 glog=$3 native=$LOGS/selftests-main.txt
+	local t g n out reason unrun=""
+	: > "$LOGS/selftests-$name.txt"
+	for t in $selftests; do
+		g=$(outcome "$(rc_of "$glog" "selftest:$t")")
+		echo "$t $g" >> "$LOGS/selftests-$name.txt"
+		n=$(awk -v t="$t" '$1 == t { print $2 }' "$native" 2>/dev/null)
+		out=$glog.$t
+		output_of "$glog" "selftest:$t" > "$out"
+		reason=$(guest_known "$t")
+		if [ -z "$n" ] || [ "$n" = none ]; then
+			fail "$label: selftest $t" "no native result of the main kernel to compare with (guest: $g)"
+		elif [ "$g" = "$n" ]; then
+			case "$g" in
+			pass) pass "$label: selftest $t passes, as natively${reason:+ (still in tests/guest-selftests.known: drop it)}" ;;
+			skip) skip "$label: selftest $t" "skips itself, as natively: $(grep -m1 -o '\[SKIP\].*' "$out" || echo "no reason given")" ;;
+			*) reason=$(known_reason "$t" main)
+			   skip "$label: selftest $t" "fails natively too${reason:+: $reason}" ;;
+			esac
+		elif [ -n "$reason" ]; then
+			skip "$label: selftest $t" "guest: $g, native: $n; tests/guest-selftests.known: $reason"
+		elif [ "$g" = none ]; then
+			unrun+=" $t"
+		else
+			fail "$label: selftest $t" "guest: $g, native: $n" "$out"
+		fi
+	done
+	# Those that did not finish, usually all after one that stopped the
+	# guest, make one failure rather than one each.
+	if [ -n "$unrun" ]; then
+		# shellcheck disable=SC2086
+		set -- $unrun
+		t=$1
+		grep -qx "LGTEST: begin selftest:$t" "$glog" && t="$t (began, never ended)"
+		fail "$label: selftests" "$# did not run to the end in the guest, first $t:$unrun"
+	fi
+}
+
+# lguest_guest LOG TOKEN NAME WHAT [selftests]: the assertions on one guest,
+# from its lines in the host's log.
+lguest_guest() {
+	local log=$1 gtoken=$2.$3 name=$3 what=$4 full=${5:-}
+	local label="guest $3 ($4)" tag=${3^^} glog=$LOGS/guest-$3.log
+	local rc to secs ev up=0
+	if ! grep -q "^LGTEST: guest $name launch: " "$log"; then
+		fail "$label" "never launched: the host did not get that far"
+		return
+	fi
+	sed -n "s/^$tag| //p" "$log" > "$glog"
+	rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
+	to=$(sed -n "s/^LGTEST: guest $name timeout=//p" "$log" | tail -n 1)
+	secs=$(sed -n "s/^LGTEST: guest $name boot_seconds=//p" "$log" | tail -n 1)
+	ev=$glog
+	[ -s "$glog" ] || ev=$log
+	grep -qx "LGTEST: userspace token=$gtoken" "$glog" && up=1
+
+	if [ $up = 1 ] && grep -qx "LGTEST: done token=$gtoken" "$glog"; then
+		pass "$label: boots to userspace and runs every step (token $gtoken, userspace after ${secs:-?} s)"
+	elif [ $up = 1 ]; then
+		fail "$label: boots to userspace and runs every step" \
+			"userspace after ${secs:-?} s, but no 'LGTEST: done token=$gtoken'" "$ev"
+	else
+		fail "$label: boots to userspace and runs every step" \
+			"no 'LGTEST: userspace token=$gtoken' in its output ($(wc -l < "$glog") lines)" "$ev"
+	fi
+	if [ -n "$to" ]; then
+		fail "$label: launcher exits 0" \
+			"stopped by the ${to} s timeout, then $(rc_meaning "$rc") (raise HOST_TIMEOUT, now $HOST_TIMEOUT, or GUEST_TIMEOUT)" "$ev"
+	elif [ "$rc" = 0 ]; then
+		pass "$label: launcher exits 0 (the guest powered off)"
+	else
+		fail "$label: launcher exits 0" "$(rc_meaning "$rc")" "$ev"
+	fi
+	if grep -q '^Linux version ' "$glog"; then
+		log_clean "$label" "$glog"
+	else
+		fail "$label: kernel log free of panic, BUG, WARNING, Oops" \
+			"no kernel output from the guest (no 'Linux version' line)"
+	fi
+	if [ $up = 0 ]; then
+		fail "$label: workload${full:+ and selftests}" "not run: the guest never reached userspace"
+		return
+	fi
+	workload_ok "$label" "$glog"
+	[ -n "$full" ] && lguest_selftests "$name" "$label" "$glog"
+}
+
+# The bad-input test of the launcher (tests/launcher-input.sh, written by
+# the launcher's author): each of its PASS, FAIL and SKIP lines counts here,
+# and its summary must agree with them and with its exit code.
+lguest_badlauncher() {
+	local log=$1 blog=$LOGS/badlauncher.log rc to res what np=0 nf=0 sum sp sf
+	sed -n 's/^B| //p' "$log" > "$blog"
+	if ! grep -qx 'LGTEST: begin badlauncher' "$log"; then
+		fail "badlauncher: tests/launcher-input.sh" "never ran: the host did not get that far"
+		return
+	elif grep -q '^FAIL: /tests/launcher-input.sh is not in the host initramfs' "$blog"; then
+		fail "badlauncher: tests/launcher-input.sh" "not in the host initramfs: not written yet?"
+		return
+	fi
+	while read -r res what; do
+		case "$res" in
+		PASS*) pass "badlauncher: $what"; np=$((np + 1)) ;;
+		FAIL*) fail "badlauncher: $what" "reported by tests/launcher-input.sh"; nf=$((nf + 1)) ;;
+		SKIP*) skip "badlauncher: $what" "skipped by tests/launcher-input.sh" ;;
+		esac
+	done < <(grep -E '^(PASS|FAIL|SKIP)\b' "$blog")
+	rc=$(rc_of "$log" badlauncher)
+	sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$blog" | tail -n 1)
+	sp=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<<"$sum")
+	sf=$(sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' <<<"$sum")
+	to=$(sed -n 's/^LGTEST: badlauncher timeout=//p' "$log")
+	if [ -n "$to" ]; then
+		fail "badlauncher: tests/launcher-input.sh runs to its summary" \
+			"stopped after the $to s timeout (rc=$rc)" "$blog"
+	elif [ -z "$sum" ]; then
+		fail "badlauncher: tests/launcher-input.sh runs to its summary" \
+			"no 'N passed, N failed' line (rc=$rc)" "$blog"
+	elif [ "$sp" != $np ] || [ "$sf" != $nf ] || [ $((sp + sf)) = 0 ] ||
+	     { [ "$sf" = 0 ] && [ "$rc" != 0 ]; } || { [ "$sf" != 0 ] && [ "$rc" = 0 ]; }; then
+		fail "badlauncher: tests/launcher-input.sh runs to its summary" \
+			"'$sum' and rc=$rc disagree with its $np PASS and $nf FAIL lines" "$blog"
+	else
+		pass "badlauncher: tests/launcher-input.sh runs to its summary ($sum, rc=$rc)"
+	fi
+}
+
+# lguest_host_died LOG TOKEN QEMU-RC SECONDS: the host did not finish;
+# say how it ended, where it was, and show its last lines.
+lguest_host_died() {
+	local log=$1 token=$2 qrc=$3 secs=$4 how where ev=$1.evidence
+	where=$(grep -E '^LGTEST: (begin|guest [a-z0-9]+ launch)' "$log" | tail -n 1)
+	if ! grep -qx "LGTEST: userspace token=$token" "$log"; then
+		how="never reached /init"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		how="killed by the ${HOST_TIMEOUT} s timeout (HOST_TIMEOUT)"
+	elif [ "$qrc" != 0 ]; then
+		how="QEMU exit $qrc"
+	elif grep -q 'Triple fault' "$log.reset" 2>/dev/null; then
+		how="the host triple-faulted (QEMU reset it)"
+	elif grep -q 'Kernel panic' "$log"; then
+		how="the host panicked"
+	else
+		how="the host reset or powered off before /init finished"
+	fi
+	{
+		tail -n 30 "$log"
+		if grep -q 'Triple fault' "$log.reset" 2>/dev/null; then
+			if [[ ",$HOST_QEMU_D," == *,int,* ]]; then
+				echo "--- the exceptions before the triple fault (${log#"$ROOT"/}.reset) ---"
+				grep -B 30 -m 1 'Triple fault' "$log.reset"
+			else
+				echo "--- for the exceptions that led to it: HOST_QEMU_D=int,cpu_reset (some 10 MB a second) ---"
+			fi
+		fi
+	} > "$ev"
+	TAIL_LINES=62 fail "host: boots, runs the guest steps, reboots" \
+		"$how after $secs s; last step: ${where:-none}" "$ev"
+}
+
+lguest_stage() {
+	local log=$LOGS/host.log list=$BUILD/initramfs-host.list token qrc rc
+	local append khz missing="" e t0 g
+	if [ -x "$OUT/lguest" ]; then
+		pass "launcher: out/lguest is built"
+	else
+		fail "launcher: out/lguest is built" "missing (tools-lguest/, scripts/launcher.sh): no guest can start"
+	fi
+	if [ ! -s "$BUILD/initramfs-host.cpio.gz" ] || [ ! -s "$list" ]; then
+		fail "lguest: host initramfs" "not made: out/ needs bzImage, vmlinux and modules/ (make)" \
+			"$LOGS/initramfs.log"
+		return
+	fi
+	for e in /boot/vmlinux /boot/bzImage /boot/guest.cpio.gz \
+		 '/lib/modules/[^ ]*/lg\.ko' '/lib/modules/[^/ ]*/modules\.dep'; do
+		grep -q "^file $e " "$list" || missing+=" ${e//\\/}"
+	done
+	grep -qs '/lg\.ko:' "$OUT"/modules/lib/modules/*/modules.dep || missing+=" lg.ko-in-modules.dep"
+	if [ -z "$missing" ]; then
+		pass "lguest: host initramfs has both kernels, the guest initramfs, lg.ko and modules.dep"
+	else
+		fail "lguest: host initramfs has both kernels, the guest initramfs, lg.ko and modules.dep" \
+			"missing:$missing" "$LOGS/initramfs.log"
+	fi
+
+	# lg.ko wants a TSC of known frequency.  Under TCG the emulated TSC
+	# counts at this machine's rate, but the tiny kernel has no HPET or PM
+	# timer to measure it against (and the PIT fails), so tell it the rate.
+	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+	token=$(new_token)
+	append="lgtest.token=$token lgtest.run=guest,guests4,badlauncher"
+	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
+	t0=$SECONDS
+	# QEMU logs each reset, and so a triple fault of the host.
+	rm -f "$log.reset"
+	MEM=$HOST_MEM INITRD=${HOST_INITRD:-$BUILD/initramfs-host.cpio.gz} \
+	QEMU_EXTRA="-d $HOST_QEMU_D -D $log.reset" \
+		"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" "$HOST_TIMEOUT" "$append"
+	qrc=$?
+	if grep -qx "LGTEST: userspace token=$token" "$log" &&
+	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
+		pass "host: boots, runs the guest steps, reboots (token $token, $((SECONDS - t0)) s)"
+	else
+		lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
+	fi
+	for e in modprobe-lg:"modprobe lg" dev-lguest:"/dev/lguest exists"; do
+		rc=$(rc_of "$log" "${e%%:*}")
+		output_of "$log" "${e%%:*}" > "$log.${e%%:*}"
+		if [ "$rc" = 0 ]; then
+			pass "host: ${e#*:}"
+		else
+			fail "host: ${e#*:}" "rc=$rc" "$log.${e%%:*}"
+		fi
+	done
+	# The host's own lines: its kernel and /init, not what guests printed.
+	if grep -Ev '^(G[0-9]+|B)\| ' "$log" |
+	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$log.bad"; then
+		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
+	else
+		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
+	fi
+
+	lguest_guest "$log" "$token" g1 "vmlinux" selftests
+	lguest_guest "$log" "$token" g2 "bzImage" selftests
+	for g in g3 g4 g5 g6; do
+		lguest_guest "$log" "$token" "$g" "vmlinux, one of four at once"
+	done
+	lguest_badlauncher "$log"
+}
+
+if [ "$ONLY" = guest ]; then
+	lguest_prepare
+	initramfs_step || finish
+	# The native results the guests' selftests are compared with.
+	rm -f "$LOGS/selftests-main.txt"
+	boot_test main "$OUT/bzImage"
+	lguest_stage
+	finish
+fi
 
 # ---------------------------------------------------------------------------
 # Static checks of the series itself.
@@ -176,107 +613,12 @@ done
 # Boot tests.  Each kernel boots the test initramfs under QEMU with a fresh
 # random token on its command line; /init echoes it, runs the workload,
 # the NX test and the 32-bit x86 selftests, then reboots (which ends QEMU).
+# Then the main kernel boots as an lguest host and runs guests (below).
 
-if ! "$ROOT/scripts/initramfs.sh" >"$LOGS/initramfs.log" 2>&1; then
-	fail "initramfs: busybox, test programs and selftests" "see log" "$LOGS/initramfs.log"
-	finish
+if is_built main; then
+	lguest_prepare install
 fi
-pass "initramfs: busybox, test programs and $(ls "$BUILD"/selftests-x86/*_32 | wc -l) selftests"
-selftests=$(cd "$BUILD/selftests-x86" && ls -- *_32)
-
-# tests/selftests.known: "NAME VARIANTS REASON" for a selftest that cannot
-# pass on some of our kernels whatever we do.  It is reported as skipped
-# with that reason, never as passed, and only if it fails the same way on
-# the noxxl baseline.
-known_reason() {	# NAME VARIANT
-	awk -v n="$1" -v v="$2" '$1 == n && ("," $2 ",") ~ ("," v ",") {
-		$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }' "$ROOT/tests/selftests.known"
-}
-
-# rc_of LOG STEP: the exit code /init reported for STEP, or "none".
-rc_of() {
-	sed -n "s/^LGTEST: end $2 rc=\([0-9]*\).*/\1/p" "$1" | tail -n 1 | grep . || echo none
-}
-# output_of LOG STEP: what STEP printed.
-output_of() {
-	sed -n "/^LGTEST: begin $2\$/,/^LGTEST: end $2 /p" "$1"
-}
-
-boot_test() {	# VARIANT
-	local v=$1 log token rc qrc t name out reason
-	log=$LOGS/boot-$v.log
-	token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
-	# The PAE kernels have page table isolation (configs/pae.config); QEMU's
-	# CPU does not report Meltdown, so turn it on by hand.
-	local extra=""
-	case "$v" in pae*) extra="pti=on" ;; esac
-	"$ROOT/scripts/qemu-boot.sh" "$BUILD/obj-$v/arch/x86/boot/bzImage" "$log" \
-		"${BOOT_TIMEOUT:-900}" "lgtest.token=$token lgtest.run=workload,nx,selftests $extra"
-	qrc=$?
-
-	if grep -qx "LGTEST: userspace token=$token" "$log" &&
-	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
-		pass "boot $v: reaches userspace, runs every step, reboots (token $token)"
-	else
-		fail "boot $v: reaches userspace, runs every step, reboots" \
-			"token $token not echoed twice, or QEMU exit $qrc" "$log"
-		return
-	fi
-	if [ -n "$extra" ]; then
-		if grep -q 'page tables isolation: enabled' "$log"; then
-			pass "boot $v: page table isolation enabled"
-		else
-			fail "boot $v: page table isolation enabled" "not reported" "$log"
-		fi
-	fi
-	if grep -E 'Kernel panic|BUG:|WARNING:|Oops|general protection fault, ' "$log" >"$log.bad"; then
-		fail "boot $v: kernel log free of panic, BUG, WARNING, Oops" "found" "$log.bad"
-	else
-		pass "boot $v: kernel log free of panic, BUG, WARNING, Oops"
-	fi
-
-	rc=$(rc_of "$log" workload)
-	output_of "$log" workload > "$log.workload"
-	if [ "$rc" = 0 ] && grep -q '^workload: 0 failed' "$log.workload"; then
-		pass "boot $v: workload (fork/exec, pipes, signals, 32 MB of faults, COW)"
-	else
-		fail "boot $v: workload" "rc=$rc" "$log.workload"
-	fi
-
-	# NX: a PAE kernel must enforce it; a 2-level kernel cannot use it.
-	rc=$(rc_of "$log" nx)
-	output_of "$log" nx > "$log.nx"
-	case "$v:$rc" in
-	pae:0|pae-noxxl:0) pass "boot $v: NX bit of 64-bit PTEs enforced" ;;
-	main:4|noxxl:4) skip "boot $v: NX" "a non-PAE kernel cannot use NX (the kernel says so at boot)" ;;
-	*) fail "boot $v: NX" "unexpected rc=$rc" "$log.nx" ;;
-	esac
-
-	for t in $selftests; do
-		name="selftest:$t"
-		rc=$(rc_of "$log" "$name")
-		# The baseline comparison is by outcome: a failing test's exit
-		# code can vary from run to run (nx_stack_32 exits 1 or dies of
-		# SIGSEGV, depending on where the randomized stack lands).
-		case "$rc" in
-		0) echo "$t pass" ;; 4) echo "$t skip" ;; none) echo "$t none" ;; *) echo "$t fail" ;;
-		esac >> "$LOGS/selftests-$v.txt"
-		out=$log.$t
-		output_of "$log" "$name" > "$out"
-		case "$rc" in
-		0)	pass "selftest $v: $t" ;;
-		4)	reason=$(grep -m1 -o '\[SKIP\].*' "$out" || echo "the test skipped itself")
-			skip "selftest $v: $t" "$reason" ;;
-		none)	fail "selftest $v: $t" "did not run to the end" "$log" ;;
-		*)	reason=$(known_reason "$t" "$v")
-			if [ -n "$reason" ]; then
-				skip "selftest $v: $t" "fails, as expected here: $reason"
-			else
-				fail "selftest $v: $t" "exit code $rc" "$out"
-			fi ;;
-		esac
-	done
-}
+initramfs_step || finish
 
 for v in $VARIANTS; do
 	if is_built "$v"; then
@@ -302,5 +644,11 @@ for pair in main:noxxl pae:pae-noxxl; do
 		skip "selftests: $x against $base" "a boot did not produce results"
 	fi
 done
+
+if is_built main; then
+	lguest_stage
+else
+	fail "lguest: host and guests" "the main kernel did not build"
+fi
 
 finish

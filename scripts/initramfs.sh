@@ -1,9 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the test initramfs, build/initramfs.cpio.gz: Debian's static i386
-# busybox, tests/init as /init, our test programs in /tests and the
-# 32-bit x86 kernel selftests of the patched tree in /selftests.
+# Build the test initramfs images:
+#
+#   build/initramfs.cpio.gz       Debian's static i386 busybox, tests/init
+#                                 as /init, our test programs in /tests and
+#                                 the 32-bit x86 kernel selftests of the
+#                                 patched tree in /selftests.  QEMU boots it,
+#                                 and lguest guests boot the very same image.
+#   build/initramfs-host.cpio.gz  the same plus what an lguest host needs:
+#                                 /boot/vmlinux and /boot/bzImage (out/),
+#                                 /boot/guest.cpio.gz (the image above),
+#                                 /bin/lguest (out/lguest), lg.ko and its
+#                                 modules.dep in /lib/modules (out/modules/)
+#                                 and tests/launcher-input.sh.  It is made
+#                                 only when out/ has a kernel; what is
+#                                 missing is said here and in its .list,
+#                                 which scripts/check.sh reads.
 #
 # Needs the "main" kernel built (for its uapi headers and gen_init_cpio).
 set -euo pipefail
@@ -34,8 +47,8 @@ make -s -C "$KSRC/tools/testing/selftests/x86" OUTPUT="$st" \
 	grep -v "in function \`main':" || true
 ls "$st"/*_32 >/dev/null 2>&1 || die "no selftests were built"
 
-list=$BUILD/initramfs.list
-{
+# The entries every image has.
+base_list() {
 	echo "dir /dev 0755 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "dir /bin 0755 0 0"
@@ -49,7 +62,52 @@ list=$BUILD/initramfs.list
 	for bin in "$st"/*_32; do
 		echo "file /selftests/${bin##*/} $bin 0755 0 0"
 	done
-} > "$list"
-"$O/usr/gen_init_cpio" "$list" | gzip -1 > "$BUILD/initramfs.cpio.gz.tmp"
-mv "$BUILD/initramfs.cpio.gz.tmp" "$BUILD/initramfs.cpio.gz"
-note "initramfs: $(du -h "$BUILD/initramfs.cpio.gz" | cut -f1), $(grep -c '^file' "$list") files"
+}
+
+# What the lguest host adds: the guest's kernels and initramfs, the
+# launcher and the modules tree (without its build/source links).
+host_list() {
+	local mods=$OUT/modules/lib/modules d f
+	echo "dir /boot 0755 0 0"
+	echo "file /boot/vmlinux $OUT/vmlinux 0644 0 0"
+	echo "file /boot/bzImage $OUT/bzImage 0644 0 0"
+	echo "file /boot/guest.cpio.gz $BUILD/initramfs.cpio.gz 0644 0 0"
+	if [ -x "$OUT/lguest" ]; then
+		echo "file /bin/lguest $OUT/lguest 0755 0 0"
+	else
+		echo "warning: no out/lguest, the host image has no launcher" >&2
+	fi
+	if [ -f "$ROOT/tests/launcher-input.sh" ]; then
+		echo "file /tests/launcher-input.sh $ROOT/tests/launcher-input.sh 0755 0 0"
+	else
+		echo "warning: no tests/launcher-input.sh in the host image" >&2
+	fi
+	echo "dir /lib 0755 0 0"
+	find "$mods" -type d | while read -r d; do
+		echo "dir /lib/modules${d#"$mods"} 0755 0 0"
+	done
+	find "$mods" -type f | while read -r f; do
+		echo "file /lib/modules${f#"$mods"} $f 0644 0 0"
+	done
+	# busybox modprobe finds lg.ko through modules.dep alone.
+	grep -qs '/lg\.ko:' "$mods"/*/modules.dep ||
+		echo "warning: no lg.ko in out/modules/lib/modules/*/modules.dep" >&2
+}
+
+# image NAME LIST-FUNCTION...: build/NAME.cpio.gz from those entries.
+image() {
+	local name=$1 list=$BUILD/$1.list f
+	shift
+	for f in "$@"; do "$f"; done > "$list"
+	"$O/usr/gen_init_cpio" "$list" | gzip -1 > "$BUILD/$name.cpio.gz.tmp"
+	mv "$BUILD/$name.cpio.gz.tmp" "$BUILD/$name.cpio.gz"
+	note "$name: $(du -h "$BUILD/$name.cpio.gz" | cut -f1), $(grep -c '^file' "$list") files"
+}
+
+image initramfs base_list
+if [ -f "$OUT/vmlinux" ] && [ -f "$OUT/bzImage" ] && [ -d "$OUT/modules/lib/modules" ]; then
+	image initramfs-host base_list host_list
+else
+	rm -f "$BUILD/initramfs-host.cpio.gz" "$BUILD/initramfs-host.list"
+	note "initramfs-host: not made, out/ has no kernel and modules (make)"
+fi

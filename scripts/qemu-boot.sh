@@ -11,7 +11,9 @@
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
 # longer than TIMEOUT seconds is killed and reported.
 #
-# SMP=N gives the machine N CPUs (default 1).
+# SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512).
+# INITRD=FILE boots another initramfs (the lguest host image, say), and
+# QEMU_EXTRA="-d cpu_reset -D FILE" adds options to QEMU's command line.
 # LGTEST_INTERACTIVE=1 connects the console to the terminal instead.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,10 +21,12 @@ set -uo pipefail
 kernel=$1 log=$2 timeout=$3 append=$4
 initrd=${INITRD:-$BUILD/initramfs.cpio.gz}
 
-qemu=(qemu-system-i386 -M pc -cpu max -m 512 -smp "${SMP:-1}"
+qemu=(qemu-system-i386 -M pc -cpu max -m "${MEM:-512}" -smp "${SMP:-1}"
       -nic none -no-reboot -display none -monitor none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")
+# shellcheck disable=SC2206
+qemu+=(${QEMU_EXTRA:-})
 
 if [ "${LGTEST_INTERACTIVE:-0}" = 1 ]; then
 	exec "${qemu[@]}" -serial mon:stdio
