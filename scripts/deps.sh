@@ -17,6 +17,8 @@ PKGS=(
 	"bison:bison"
 	"bc:bc"
 	"libelf-dev:/usr/include/libelf.h"
+	"zlib1g-dev:/usr/include/zlib.h"
+	"liblzma-dev:/usr/include/lzma.h"
 	"libssl-dev:/usr/include/openssl/ssl.h"
 	"cpio:cpio"
 	"xz-utils:xz"

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lguest Launcher: one process per guest.
+ * The lguest Launcher: the user-space half of a guest.
  *
  *	lguest [--verbose] [--initrd=FILE] MEM KERNEL [KERNEL ARGS...]
  *
- * The guest's "physical" memory is simply a block of our own memory:
- * guest-physical address P is at mem + P here.  We load the kernel and
- * initrd into it, write the boot_params a bootloader would, and a page
- * table that maps the memory at virtual == physical (the guest kernel
- * starts with paging on, in ring 1, and soon replaces it with its own).
- * Then we hand it all to the host through /dev/lguest, and keep reading
- * from there: each read() runs the guest until it has something for us,
- * such as console output or the news that it is gone.
+ * A guest needs three things from us.  Memory: we take an ordinary
+ * anonymous mapping of MEM bytes, and that *is* the guest's "physical"
+ * memory, so guest-physical address P lives at guest_base + P in this
+ * process.  A kernel in that memory, set up the way a bootloader would
+ * leave it.  And someone to talk to: the host module (lg) does the hard
+ * part of running the guest, but whenever the guest wants something the
+ * host does not handle itself, such as printing to its console or
+ * powering off, the host returns to us.
+ *
+ * So the Launcher is a loader followed by a loop.  We check everything
+ * we were given, load the kernel (and the initrd, if any) into guest
+ * memory, fill in the boot parameters and a first page table, hand it
+ * all to the host through /dev/lguest, and then read() from it: each
+ * read() runs the guest until it has something for us.
+ *
+ * Exit status: 0 when the guest powers off or asks to restart (we do not
+ * restart it), 1 for bad input or a Launcher error, 2 when the guest
+ * crashed, and 3 when the host stopped it.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,445 +32,717 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <lzma.h>
+#include <zlib.h>
+#include <asm/bootparam.h>
+#include <linux/elf.h>
 #include <linux/lguest_launcher.h>
 
-#define PAGE		4096UL
+/*
+ * The guest kernel is linked to run at physical 16 MB and needs room
+ * above that to live in.  And all of guest memory must fit in this
+ * 32-bit process, beside the kernel file and our own memory: 1 GB is
+ * as much as we try.
+ */
 #define MIN_MEM		(32UL << 20)
 #define MAX_MEM		(1024UL << 20)
-#define BOOT_PARAMS	0x1000UL	/* where the guest finds boot_params */
-#define CMDLINE		0x2000UL	/* and its command line */
-#define CMDLINE_MAX	2048
 
-/* Offsets in struct boot_params (Documentation/arch/x86/boot.rst). */
-#define BP_E820_ENTRIES	0x1e8
-#define BP_SETUP_SECTS	0x1f1
-#define BP_BOOT_FLAG	0x1fe
-#define BP_HEADER	0x202
-#define BP_VERSION	0x206
-#define BP_LOADER	0x210
-#define BP_LOADFLAGS	0x211
-#define BP_RAMDISK	0x218
-#define BP_RAMDISK_SIZE	0x21c
-#define BP_CMDLINE	0x228
-#define BP_SUBARCH	0x23c
-#define BP_PAYLOAD	0x248
-#define BP_PAYLOAD_LEN	0x24c
-#define BP_E820_TABLE	0x2d0
-#define X86_SUBARCH_LGUEST 1
+#define PAGE_SIZE	4096UL
+#define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
+#define PAGE_ALIGN_UP(x) PAGE_ALIGN_DOWN((x) + PAGE_SIZE - 1)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Where we put the boot parameters and the command line for the guest. */
+#define BOOT_PARAMS_ADDR 0x1000UL
+#define CMDLINE_ADDR	0x2000UL
+#define CMDLINE_MAX	2048		/* the guest copies this much */
+
+/* Page table entry flags: present, writable, user. */
+#define PTE_FLAGS	0x7
+
+/* A physical memory map needs two entries, or Linux ignores it. */
+#define LOW_RAM_END	0xA0000UL	/* the PC's 640 KB */
+#define HIGH_RAM_START	0x100000UL	/* and memory from 1 MB up */
+#define E820_RAM	1
+
+/* The values we must write into the boot header (boot.rst). */
+#define BOOT_FLAG	0xAA55
+#define HDRS_MAGIC	0x53726448	/* "HdrS" */
+#define BOOT_VERSION	0x020f
+#define LOADER_UNKNOWN	0xFF
+#define SUBARCH_LGUEST	1
+
+/* Offsets of the bzImage setup header in the file (boot.rst). */
+#define SETUP_HDR_START	0x1f1
+#define SETUP_HDR_JUMP	0x201
+#define SETUP_HDR_AFTER_JUMP 0x202
+#define SETUP_HDR_MIN_END 0x250	/* through payload_length */
 
 static bool verbose;
-static char *mem;		/* guest-physical 0 */
-static unsigned long mem_size;
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+/* The guest's memory: guest-physical 0 is at guest_base here. */
+static unsigned char *guest_base;
+static unsigned long guest_size;
+
+/*
+ * Bad input or trouble in the Launcher: one line on stderr, and exit
+ * status 1.  And with --verbose, what we are doing, also on stderr, so
+ * that stdout is the guest's console alone.  (Macros, so that the
+ * compiler checks each format against its arguments.)
+ */
+#define die(fmt, ...) do {						\
+	fflush(stdout);							\
+	fprintf(stderr, "lguest: " fmt "\n", ##__VA_ARGS__);		\
+	exit(1);							\
+} while (0)
+
+#define say(fmt, ...) do {						\
+	if (verbose)							\
+		fprintf(stderr, "lguest: " fmt "\n", ##__VA_ARGS__);	\
+} while (0)
+
+static void print_help(void)
 {
-	va_list ap;
-
-	fprintf(stderr, "lguest: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	puts("usage: lguest [--verbose] [--initrd=FILE] MEM KERNEL [KERNEL ARGS...]");
+	puts("");
+	puts("Run KERNEL as an lguest guest; its console is our output.");
+	puts("  MEM          guest memory, 32m to 1024m (suffix k, m or g;");
+	puts("               a bare number means megabytes)");
+	puts("  KERNEL       an i386 vmlinux or bzImage with CONFIG_LGUEST_GUEST");
+	puts("  KERNEL ARGS  the guest's command line");
+	puts("  --initrd=FILE  load FILE as the guest's initial ramdisk");
+	puts("  --verbose      say what is loaded where, and each guest exit");
+	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
+	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
+	puts("host stopped it.");
 }
 
-static void __attribute__((format(printf, 1, 2))) verb(const char *fmt, ...)
+/*
+ * "64m", "64M", "1g", "65536k", or a bare number of megabytes.  We check
+ * the range before shifting, so that no number can overflow into it.
+ */
+static unsigned long parse_mem(const char *arg)
 {
-	va_list ap;
-
-	if (!verbose)
-		return;
-	fprintf(stderr, "lguest: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: lguest [--verbose] [--initrd=FILE] MEM KERNEL [KERNEL ARGS...]\n"
-		"  MEM     guest memory, 32m to 1024m (k, m, g suffixes; default m)\n"
-		"  KERNEL  an i386 vmlinux or bzImage built with CONFIG_LGUEST_GUEST\n"
-		"  Run as root with the lg module loaded.  The guest's console is\n"
-		"  this program's output; it exits 0 when the guest powers off.\n");
-}
-
-static unsigned long parse_mem(const char *s)
-{
-	unsigned long long v;
+	unsigned long long n;
+	unsigned int shift;
 	char *end;
 
+	if (*arg < '0' || *arg > '9')
+		die("bad memory size '%s' (a number with k, m or g, e.g. 64m)",
+		    arg);
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		die("bad memory size '%s' (try 64m)", s);
+	n = strtoull(arg, &end, 10);
 	switch (*end) {
 	case 'k': case 'K':
-		v <<= 10;
+		shift = 10;
 		end++;
 		break;
 	case 'g': case 'G':
-		v <<= 30;
+		shift = 30;
 		end++;
 		break;
 	case 'm': case 'M':
+		shift = 20;
 		end++;
-		/* fall through */
-	case '\0':
-		v <<= 20;
+		break;
+	default:
+		shift = 20;
 		break;
 	}
 	if (*end)
-		die("bad memory size '%s' (try 64m)", s);
-	if (v < MIN_MEM || v > MAX_MEM)
-		die("memory size '%s' out of range (32m to 1024m)", s);
-	return v & ~(PAGE - 1);
-}
-
-/* Read a whole file into malloc'd memory. */
-static unsigned char *slurp(const char *name, const char *what, size_t *len)
-{
-	unsigned char *buf;
-	struct stat st;
-	ssize_t r;
-	int fd;
-
-	fd = open(name, O_RDONLY);
-	if (fd < 0)
-		die("cannot open %s '%s': %s", what, name, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		die("%s '%s' is not a regular file", what, name);
-	buf = malloc(st.st_size + 1);
-	if (!buf)
-		die("out of memory reading '%s'", name);
-	r = read(fd, buf, st.st_size);
-	if (r != st.st_size)
-		die("cannot read %s '%s'", what, name);
-	close(fd);
-	*len = st.st_size;
-	return buf;
-}
-
-/* The guest-physical range [addr, addr + len) must be inside memory. */
-static void *guest(unsigned long addr, unsigned long len, const char *what)
-{
-	if (addr > mem_size || len > mem_size - addr)
-		die("%s at %#lx+%#lx does not fit in guest memory", what, addr,
-		    len);
-	return mem + addr;
+		die("bad memory size '%s' (a number with k, m or g, e.g. 64m)",
+		    arg);
+	if (errno == ERANGE || n > (MAX_MEM >> shift) ||
+	    (n << shift) < MIN_MEM)
+		die("memory size '%s' out of range: must be 32m to 1024m", arg);
+	n <<= shift;
+	if (n % PAGE_SIZE)
+		die("memory size '%s' is not a whole number of 4k pages", arg);
+	return n;
 }
 
 /*
- * An ELF vmlinux: copy each loadable segment to its physical address.
- * The entry point is physical too (the kernel links it that way).
+ * Guest-physical [addr, addr + len) as a pointer for us, or NULL if any
+ * of it lies outside guest memory.  Every address that comes from a file
+ * or from the guest goes through here before we touch it.
  */
+static void *guest_range(unsigned long long addr, unsigned long long len)
+{
+	if (addr > guest_size || len > guest_size - addr)
+		return NULL;
+	return guest_base + addr;
+}
+
+/* A file we read from: the kernel is mapped whole, the initrd streamed. */
+static int open_file(const char *what, const char *name, struct stat *st)
+{
+	int fd = open(name, O_RDONLY);
+
+	if (fd < 0)
+		die("cannot open %s '%s': %s", what, name, strerror(errno));
+	if (fstat(fd, st) < 0)
+		die("cannot read %s '%s': %s", what, name, strerror(errno));
+	if (S_ISDIR(st->st_mode))
+		die("cannot read %s '%s': %s", what, name, strerror(EISDIR));
+	if (!S_ISREG(st->st_mode))
+		die("%s '%s' is not a regular file", what, name);
+	return fd;
+}
+
+/*
+ * Loading an ELF vmlinux.
+ *
+ * The kernel's program headers say which parts of the file go where in
+ * physical memory (p_paddr), and how much zeroed memory (the BSS) follows
+ * each.  That is all a loader has to do: the kernel's first instructions
+ * are written to run at physical addresses, and its entry point is one.
+ * The range the kernel occupies is remembered, so that nothing else is
+ * put on top of it.
+ */
+static unsigned long kernel_start = ~0UL, kernel_end;
+
+static bool is_i386_elf(const unsigned char *img, size_t len)
+{
+	const struct elf32_hdr *eh = (const struct elf32_hdr *)img;
+
+	return len >= sizeof(*eh) && !memcmp(eh->e_ident, ELFMAG, SELFMAG) &&
+	       eh->e_ident[EI_CLASS] == ELFCLASS32 &&
+	       eh->e_ident[EI_DATA] == ELFDATA2LSB &&
+	       eh->e_machine == EM_386 && eh->e_type == ET_EXEC;
+}
+
 static unsigned long load_elf(const unsigned char *img, size_t len,
 			      const char *name)
 {
-	const Elf32_Ehdr *eh = (const void *)img;
+	struct elf32_hdr eh;
+	struct elf32_phdr ph;
+	bool entry_loaded = false;
+	unsigned int i, loaded = 0;
+	unsigned char *dst;
+
+	memcpy(&eh, img, sizeof(eh));
+	if (eh.e_phentsize != sizeof(ph) || eh.e_phoff > len ||
+	    (size_t)eh.e_phnum * sizeof(ph) > len - eh.e_phoff)
+		die("'%s': ELF program headers are outside the file", name);
+
+	for (i = 0; i < eh.e_phnum; i++) {
+		memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
+		    ph.p_filesz > ph.p_memsz)
+			die("'%s': ELF segment %u is outside the file", name, i);
+		dst = guest_range(ph.p_paddr, ph.p_memsz);
+		if (!dst)
+			die("'%s': ELF segment %u (%#x-%#llx) is outside guest memory (%lu MB)",
+			    name, i, ph.p_paddr,
+			    (unsigned long long)ph.p_paddr + ph.p_memsz,
+			    guest_size >> 20);
+		/* Our boot parameters and command line go at 4 KB to 10 KB. */
+		if (ph.p_paddr < CMDLINE_ADDR + CMDLINE_MAX &&
+		    ph.p_paddr + ph.p_memsz > BOOT_PARAMS_ADDR)
+			die("'%s': ELF segment %u at %#x overlaps the boot parameters",
+			    name, i, ph.p_paddr);
+
+		memcpy(dst, img + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		say("segment %u: %#x bytes of file at %#x -> %#x-%#x",
+		    i, ph.p_filesz, ph.p_offset, ph.p_paddr,
+		    ph.p_paddr + ph.p_memsz);
+
+		if (ph.p_paddr < kernel_start)
+			kernel_start = ph.p_paddr;
+		if (ph.p_paddr + ph.p_memsz > kernel_end)
+			kernel_end = ph.p_paddr + ph.p_memsz;
+		if (eh.e_entry >= ph.p_paddr &&
+		    eh.e_entry < ph.p_paddr + ph.p_memsz)
+			entry_loaded = true;
+		loaded++;
+	}
+	if (!loaded)
+		die("'%s': no loadable ELF segments", name);
+	if (!entry_loaded)
+		die("'%s': entry point %#x is not in a loaded segment", name,
+		    eh.e_entry);
+
+	/*
+	 * The same kernel must load the same way from vmlinux and bzImage;
+	 * a checksum of what we loaded shows it at a glance.
+	 */
+	say("kernel at %#lx-%#lx, crc32 %#010lx, entry %#x", kernel_start,
+	    kernel_end, crc32(0, guest_base + kernel_start,
+			      kernel_end - kernel_start), eh.e_entry);
+	return eh.e_entry;
+}
+
+/*
+ * Loading a bzImage.
+ *
+ * A bzImage is made for a bootloader that starts it in 16-bit real mode
+ * (its setup code) or in 32-bit protected mode, where a decompressor
+ * unpacks the real kernel.  Neither can run as an lguest guest: the
+ * guest starts in ring 1 and the setup code and decompressor would load
+ * their own segments, which only ring 0 may do.  But since boot protocol
+ * 2.08 the header says where the compressed kernel is (payload_offset
+ * and payload_length, counted from the start of the protected-mode code)
+ * and that payload is simply the ELF vmlinux, compressed.  So we do the
+ * decompressor's job here, and load that ELF.
+ *
+ * The kernel can be compressed in many ways; we take gzip and xz, which
+ * we recognize by their magic numbers.  Both end with the uncompressed
+ * size in four bytes (gzip's own trailer, or appended by the kernel's
+ * build after the xz stream), which is a good first guess for the size
+ * of our buffer.  We decode one stream and stop, so the xz decoder never
+ * sees those four bytes, nor zlib what follows the payload in the file.
+ */
+struct outbuf {
+	unsigned char *buf;
+	size_t len, cap;
+};
+
+/* Room for at least one more byte; the output may not outgrow memory. */
+static void outbuf_grow(struct outbuf *out, const char *name)
+{
+	size_t cap = out->cap * 2;
+
+	if (out->cap >= guest_size)
+		die("'%s': the decompressed kernel is bigger than guest memory",
+		    name);
+	if (cap > guest_size)
+		cap = guest_size;
+	out->buf = realloc(out->buf, cap);
+	if (!out->buf)
+		die("out of memory decompressing '%s'", name);
+	out->cap = cap;
+}
+
+/*
+ * zlib reads the gzip stream straight from the kernel file, starting at
+ * the payload: its gzread() checks the stream's CRC and length for us.
+ */
+static void gunzip(int fd, off_t offset, struct outbuf *out, const char *name)
+{
+	void *gz;		/* zlib's opaque gzFile */
+	const char *msg;
+	int r, err;
+
+	if (lseek(fd, offset, SEEK_SET) < 0)
+		die("cannot read kernel '%s': %s", name, strerror(errno));
+	gz = gzdopen(dup(fd), "rb");
+	if (!gz)
+		die("cannot start zlib: %s", strerror(errno));
+	do {
+		if (out->len == out->cap)
+			outbuf_grow(out, name);
+		r = gzread(gz, out->buf + out->len, out->cap - out->len);
+		if (r > 0)
+			out->len += r;
+	} while (r > 0);
+	/* A stream cut short only shows in the error state, not in r. */
+	msg = gzerror(gz, &err);
+	if (!strncmp(msg, "<fd:", 4) && strstr(msg, ": "))
+		msg = strstr(msg, ": ") + 2;	/* zlib names the file */
+	if (r < 0 || err != Z_OK)
+		die("'%s': bad gzip payload: %s", name, msg);
+	gzclose(gz);
+}
+
+static const char *lzma_strerror(lzma_ret ret)
+{
+	switch (ret) {
+	case LZMA_MEM_ERROR:
+		return "out of memory";
+	case LZMA_FORMAT_ERROR:
+		return "not xz";
+	case LZMA_OPTIONS_ERROR:
+		return "unsupported options";
+	case LZMA_DATA_ERROR:
+		return "corrupt data";
+	case LZMA_BUF_ERROR:
+		return "truncated";
+	default:
+		return "liblzma error";
+	}
+}
+
+static void unxz(const unsigned char *in, size_t len, struct outbuf *out,
+		 const char *name)
+{
+	lzma_stream xs = LZMA_STREAM_INIT;
+	lzma_ret ret;
+
+	ret = lzma_stream_decoder(&xs, UINT64_MAX, 0);
+	if (ret != LZMA_OK)
+		die("cannot start liblzma: %s", lzma_strerror(ret));
+	xs.next_in = in;
+	xs.avail_in = len;
+	do {
+		if (out->len == out->cap)
+			outbuf_grow(out, name);
+		xs.next_out = out->buf + out->len;
+		xs.avail_out = out->cap - out->len;
+		/* LZMA_FINISH: all the input is there, so a short one is bad. */
+		ret = lzma_code(&xs, LZMA_FINISH);
+		out->len = out->cap - xs.avail_out;
+	} while (ret == LZMA_OK);
+	if (ret != LZMA_STREAM_END)
+		die("'%s': bad xz payload: %s", name, lzma_strerror(ret));
+	lzma_end(&xs);
+}
+
+/* The other ways a kernel can be compressed, to say which one we got. */
+static const char *compression_name(const unsigned char *p, size_t len)
+{
+	static const struct {
+		const char *magic, *name;
+		size_t len;
+	} methods[] = {
+		{ "BZh", "bzip2", 3 },
+		{ "\x5d\x00", "lzma", 2 },
+		{ "\x89LZO", "lzo", 4 },
+		{ "\x02\x21\x4c\x18", "lz4", 4 },
+		{ "\x28\xb5\x2f\xfd", "zstd", 4 },
+	};
 	unsigned int i;
 
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386 ||
-	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf32_Phdr) ||
-	    eh->e_phoff > len ||
-	    (size_t)eh->e_phnum * sizeof(Elf32_Phdr) > len - eh->e_phoff)
-		die("'%s': not an i386 vmlinux or bzImage", name);
-
-	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf32_Phdr *ph = (const Elf32_Phdr *)(img + eh->e_phoff) + i;
-		void *dst;
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset ||
-		    ph->p_filesz > ph->p_memsz)
-			die("'%s': corrupt ELF segment %u", name, i);
-		dst = guest(ph->p_paddr, ph->p_memsz, "kernel segment");
-		memcpy(dst, img + ph->p_offset, ph->p_filesz);
-		memset((char *)dst + ph->p_filesz, 0,
-		       ph->p_memsz - ph->p_filesz);
-		verb("segment %u: %#x-%#x\n", i, ph->p_paddr,
-		     ph->p_paddr + ph->p_memsz);
-	}
-	verb("entry %#x\n", eh->e_entry);
-	return eh->e_entry;
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		if (len >= methods[i].len &&
+		    !memcmp(p, methods[i].magic, methods[i].len))
+			return methods[i].name;
+	return "an unknown method";
 }
 
-/*
- * Decompress a bzImage payload (gzip or xz) into a malloc'd buffer.  We
- * let the system's zcat or xzcat do it (busybox has both): one child
- * feeds it the payload, and we read what comes out.
- */
-static unsigned char *inflate_payload(const unsigned char *p, size_t len,
-				      size_t *outlen, const char *name)
+static bool is_bzimage(const unsigned char *img, size_t len)
 {
-	size_t cap = 1 << 20, n = 0;
-	unsigned char *out = malloc(cap);
-	const char *tool;
-	int in[2], res[2];
-	ssize_t r;
+	const struct setup_header *hdr;
 
-	if (len > 2 && p[0] == 0x1f && p[1] == 0x8b)
-		tool = "zcat";
-	else if (len > 10 && !memcmp(p, "\xfd" "7zXZ", 6))
-		tool = "xzcat", len -= 4;	/* the kernel appends the size */
-	else
-		die("'%s': bzImage payload is neither gzip nor xz", name);
-	if (!out || pipe(in) < 0 || pipe(res) < 0)
-		die("cannot set up decompression: %s", strerror(errno));
-
-	if (fork() == 0) {
-		close(res[0]);
-		close(res[1]);
-		close(in[0]);
-		while (len) {
-			r = write(in[1], p, len);
-			if (r <= 0)
-				_exit(1);
-			p += r;
-			len -= r;
-		}
-		_exit(0);
-	}
-	if (fork() == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(res[1], STDOUT_FILENO);
-		close(in[0]);
-		close(in[1]);
-		close(res[0]);
-		close(res[1]);
-		execlp(tool, tool, (char *)NULL);
-		fprintf(stderr, "lguest: cannot run %s: %s\n", tool,
-			strerror(errno));
-		_exit(1);
-	}
-	close(in[0]);
-	close(in[1]);
-	close(res[1]);
-	while ((r = read(res[0], out + n, cap - n)) > 0) {
-		n += r;
-		if (n == cap) {
-			cap *= 2;
-			out = realloc(out, cap);
-			if (!out)
-				die("out of memory");
-		}
-	}
-	close(res[0]);
-	while (wait(NULL) > 0)
-		;
-	if (r < 0 || !n)
-		die("'%s': could not decompress the bzImage payload with %s",
-		    name, tool);
-	*outlen = n;
-	return out;
+	if (len < SETUP_HDR_MIN_END)
+		return false;
+	hdr = (const struct setup_header *)(img + SETUP_HDR_START);
+	return hdr->boot_flag == BOOT_FLAG && hdr->header == HDRS_MAGIC;
 }
 
-/*
- * A bzImage: its setup code would switch to protected mode and its
- * decompressor would run cli and lgdt, which a ring-1 guest cannot.  So
- * we do their work: the payload is the compressed vmlinux.
- */
-static unsigned long load_bzimage(const unsigned char *img, size_t len,
-				  unsigned char *bp, const char *name)
+static unsigned long load_bzimage(int fd, const unsigned char *img,
+				  size_t len, struct boot_params *bp,
+				  const char *name)
 {
-	unsigned int setup_sects = img[BP_SETUP_SECTS] ? img[BP_SETUP_SECTS] : 4;
-	size_t pm = (setup_sects + 1) * 512, hdr_end, elflen;
-	uint32_t off, plen;
-	uint16_t version;
-	unsigned char *elf;
+	static const unsigned char xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	const struct setup_header *hdr;
+	const unsigned char *payload;
+	struct outbuf out = { NULL, 0, 0 };
 	unsigned long entry;
+	size_t pm_start, hdr_end;
+	__u32 hint;
 
-	memcpy(&version, img + BP_VERSION, 2);
-	if (version < 0x208)
-		die("'%s': boot protocol %#x too old (need 2.08)", name, version);
-	memcpy(&off, img + BP_PAYLOAD, 4);
-	memcpy(&plen, img + BP_PAYLOAD_LEN, 4);
-	if (pm > len || off > len - pm || plen > len - pm - off)
-		die("'%s': corrupt bzImage", name);
-	/* The setup header goes into boot_params as it is. */
-	hdr_end = 0x202 + img[0x201];
-	memcpy(bp + BP_SETUP_SECTS, img + BP_SETUP_SECTS,
-	       hdr_end - BP_SETUP_SECTS);
+	hdr = (const struct setup_header *)(img + SETUP_HDR_START);
+	if (hdr->version < 0x0208)
+		die("'%s': bzImage boot protocol %u.%02u is too old (need 2.08)",
+		    name, hdr->version >> 8, hdr->version & 0xff);
 
-	elf = inflate_payload(img + pm + off, plen, &elflen, name);
-	verb("bzImage payload: %u bytes, %zu decompressed\n", plen, elflen);
-	entry = load_elf(elf, elflen, name);
-	free(elf);
+	/* The protected-mode code follows the boot sector and setup code. */
+	pm_start = ((hdr->setup_sects ? hdr->setup_sects : 4) + 1) * 512;
+	if (pm_start > len || hdr->payload_offset > len - pm_start ||
+	    hdr->payload_length > len - pm_start - hdr->payload_offset ||
+	    hdr->payload_length < 8)
+		die("'%s': bzImage payload is outside the file", name);
+	payload = img + pm_start + hdr->payload_offset;
+	say("bzImage, protocol %u.%02u, payload of %u bytes at file offset %#zx",
+	    hdr->version >> 8, hdr->version & 0xff, hdr->payload_length,
+	    (size_t)(payload - img));
+
+	/*
+	 * The setup header goes into the boot parameters as it is, as
+	 * boot.rst asks; it ends where the jump at 0x200 lands.
+	 */
+	hdr_end = SETUP_HDR_AFTER_JUMP + img[SETUP_HDR_JUMP];
+	if (hdr_end > len || hdr_end > sizeof(*bp))
+		die("'%s': bzImage setup header is outside the file", name);
+	memcpy((unsigned char *)bp + SETUP_HDR_START, img + SETUP_HDR_START,
+	       hdr_end - SETUP_HDR_START);
+
+	memcpy(&hint, payload + hdr->payload_length - 4, sizeof(hint));
+	out.cap = hint && hint <= guest_size ? hint : 16 << 20;
+	out.buf = malloc(out.cap);
+	if (!out.buf)
+		die("out of memory decompressing '%s'", name);
+
+	if (payload[0] == 0x1f && payload[1] == 0x8b) {
+		gunzip(fd, payload - img, &out, name);
+		say("payload: gzip, %zu bytes decompressed", out.len);
+	} else if (!memcmp(payload, xz_magic, sizeof(xz_magic))) {
+		unxz(payload, hdr->payload_length, &out, name);
+		say("payload: xz, %zu bytes decompressed", out.len);
+	} else {
+		die("'%s': bzImage payload is compressed with %s (we take gzip and xz)",
+		    name, compression_name(payload, hdr->payload_length));
+	}
+
+	if (!is_i386_elf(out.buf, out.len))
+		die("'%s': bzImage payload is not an i386 vmlinux", name);
+	entry = load_elf(out.buf, out.len, name);
+	free(out.buf);
 	return entry;
 }
 
-/* A page table mapping all of guest memory at virtual == physical. */
-static unsigned long map_memory(unsigned long top)
+/* Either kind of kernel file; returns its entry point. */
+static unsigned long load_kernel(const char *name, struct boot_params *bp)
 {
-	unsigned long npte = mem_size / PAGE, npt = (npte + 1023) / 1024;
-	unsigned long pgdir = (top - (npt + 1) * PAGE) & ~(PAGE - 1);
-	uint32_t *pd = guest(pgdir, (npt + 1) * PAGE, "page tables");
-	uint32_t *pt = pd + 1024;
-	unsigned long i;
+	unsigned long entry;
+	unsigned char *img;
+	struct stat st;
+	int fd;
 
-	memset(pd, 0, (npt + 1) * PAGE);
-	for (i = 0; i < npt; i++)
-		pd[i] = (pgdir + (i + 1) * PAGE) | 7;
-	for (i = 0; i < npte; i++)
-		pt[i] = (i * PAGE) | 7;
-	verb("page tables at %#lx\n", pgdir);
+	fd = open_file("kernel", name, &st);
+	if (st.st_size < (off_t)sizeof(struct elf32_hdr))
+		die("'%s': not an i386 vmlinux or bzImage", name);
+	img = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (img == MAP_FAILED)
+		die("cannot read kernel '%s': %s", name, strerror(errno));
+
+	if (is_i386_elf(img, st.st_size)) {
+		say("kernel '%s': ELF vmlinux", name);
+		entry = load_elf(img, st.st_size, name);
+	} else if (is_bzimage(img, st.st_size)) {
+		say("kernel '%s': bzImage", name);
+		entry = load_bzimage(fd, img, st.st_size, bp, name);
+	} else {
+		die("'%s': not an i386 vmlinux or bzImage", name);
+	}
+	munmap(img, st.st_size);
+	close(fd);
+	return entry;
+}
+
+/*
+ * The initrd goes at the top of guest memory, page aligned, where the
+ * kernel finds it through the boot parameters.  We open it before we
+ * load the kernel, so that a wrong --initrd is reported first, as it
+ * comes first; and read it once we know where the kernel ends, so that
+ * the two cannot overlap.
+ */
+static const char *initrd_name;
+static int initrd_fd = -1;
+static unsigned long initrd_size;
+
+static void open_initrd(const char *name)
+{
+	struct stat st;
+
+	initrd_name = name;
+	initrd_fd = open_file("initrd", name, &st);
+	if ((unsigned long long)st.st_size >= guest_size)
+		die("initrd '%s' (%llu bytes) is too big for %lu MB of guest memory",
+		    name, (unsigned long long)st.st_size, guest_size >> 20);
+	initrd_size = st.st_size;
+}
+
+/* Returns where the initrd starts: the new top of free memory. */
+static unsigned long load_initrd(struct boot_params *bp)
+{
+	unsigned long start = PAGE_ALIGN_DOWN(guest_size - initrd_size);
+	unsigned char *dst = guest_range(start, initrd_size);
+	size_t done;
+	ssize_t r;
+
+	if (start < PAGE_ALIGN_UP(kernel_end))
+		die("initrd '%s' (%lu bytes) is too big for %lu MB of guest memory",
+		    initrd_name, initrd_size, guest_size >> 20);
+	for (done = 0; done < initrd_size; done += r) {
+		r = read(initrd_fd, dst + done, initrd_size - done);
+		if (r < 0 && errno == EINTR)
+			r = 0;
+		else if (r <= 0)
+			die("cannot read initrd '%s': %s", initrd_name,
+			    r ? strerror(errno) : "file shrank");
+	}
+	close(initrd_fd);
+
+	bp->hdr.ramdisk_image = start;
+	bp->hdr.ramdisk_size = initrd_size;
+	say("initrd '%s': %#lx-%#lx", initrd_name, start, start + initrd_size);
+	return start;
+}
+
+/*
+ * The first page tables.
+ *
+ * The host starts the guest with paging already on, so it needs page
+ * tables from the start; the kernel soon replaces them with its own,
+ * which it asks the host to use through a hypercall.  Ours are the
+ * simplest there are: two-level, non-PAE, every page of guest memory
+ * mapped at virtual == physical, so that the kernel's physical entry
+ * point and addresses just work.  One page directory, and one page table
+ * for each 4 MB, in the pages just below "top".  Returns the directory's
+ * guest-physical address.
+ */
+static unsigned long setup_pagetables(unsigned long top)
+{
+	unsigned long pages = guest_size / PAGE_SIZE;
+	unsigned long ptes_per_page = PAGE_SIZE / sizeof(__u32);
+	unsigned long nr_tables = (pages + ptes_per_page - 1) / ptes_per_page;
+	unsigned long pgdir, tables, i;
+	__u32 *pd, *pt;
+
+	if (top < PAGE_ALIGN_UP(kernel_end) + (nr_tables + 1) * PAGE_SIZE)
+		die("no room for page tables between the kernel and %s (%lu MB of memory)",
+		    top == guest_size ? "the top" : "the initrd",
+		    guest_size >> 20);
+	tables = top - nr_tables * PAGE_SIZE;
+	pgdir = tables - PAGE_SIZE;
+	pd = guest_range(pgdir, PAGE_SIZE);
+	pt = guest_range(tables, nr_tables * PAGE_SIZE);
+
+	memset(pd, 0, PAGE_SIZE);
+	for (i = 0; i < nr_tables; i++)
+		pd[i] = (tables + i * PAGE_SIZE) | PTE_FLAGS;
+	/* The page tables are contiguous, so the PTEs form one array. */
+	for (i = 0; i < pages; i++)
+		pt[i] = (i * PAGE_SIZE) | PTE_FLAGS;
+
+	say("page directory at %#lx, %lu page tables at %#lx-%#lx map 0-%#lx",
+	    pgdir, nr_tables, tables, top, guest_size);
 	return pgdir;
 }
 
-static void put32(unsigned char *bp, unsigned int off, uint32_t v)
+/*
+ * The boot parameters, the "zero page" a bootloader leaves for the
+ * kernel, with its address in %esi.  We are the bootloader, and say so:
+ * the header's magic, and a protocol version new enough that the kernel
+ * reads hardware_subarch.  That field tells it that it is an lguest
+ * guest, which must not try what only ring 0 may do.  Then where its
+ * command line is, and what memory it has.
+ */
+static void setup_boot_params(struct boot_params *bp, const char *cmdline)
 {
-	memcpy(bp + off, &v, 4);
-}
+	/* join_cmdline() saw that it fits, with its NUL. */
+	memcpy(guest_range(CMDLINE_ADDR, CMDLINE_MAX), cmdline,
+	       strlen(cmdline) + 1);
 
-static void put_e820(unsigned char *bp, unsigned int i, uint64_t addr,
-		     uint64_t size)
-{
-	unsigned char *e = bp + BP_E820_TABLE + 20 * i;
-	uint32_t ram = 1;
-
-	memcpy(e, &addr, 8);
-	memcpy(e + 8, &size, 8);
-	memcpy(e + 16, &ram, 4);
-}
-
-int main(int argc, char *argv[])
-{
-	const char *initrd = NULL, *kname;
-	unsigned long entry, pgdir, top;
-	unsigned char *img, *bp;
-	struct lguest_exit ex;
-	char *cmdline;
-	size_t len, clen = 0;
-	int i, fd;
-
-	/* Options first; everything after KERNEL is the guest's command line. */
-	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
-		if (!strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--verbose")) {
-			verbose = true;
-		} else if (!strncmp(argv[i], "--initrd=", 9)) {
-			initrd = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--initrd") && i + 1 < argc) {
-			initrd = argv[++i];
-		} else {
-			die("unknown option '%s' (see --help)", argv[i]);
-		}
-	}
-	if (argc - i < 2) {
-		usage(stderr);
-		return 1;
-	}
-	mem_size = parse_mem(argv[i]);
-	kname = argv[i + 1];
-
-	cmdline = calloc(1, CMDLINE_MAX);
-	if (!cmdline)
-		die("out of memory");
-	for (i += 2; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-
-		if (clen + l + 2 > CMDLINE_MAX)
-			die("kernel command line too long (max %d bytes)",
-			    CMDLINE_MAX - 1);
-		if (clen)
-			cmdline[clen++] = ' ';
-		memcpy(cmdline + clen, argv[i], l);
-		clen += l;
-	}
-
-	/* Guest memory: anonymous, zeroed, ours. */
-	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("cannot allocate %lu MB of guest memory", mem_size >> 20);
-	bp = guest(BOOT_PARAMS, PAGE, "boot_params");
-
-	img = slurp(kname, "kernel", &len);
-	if (len > 0x202 + 4 && !memcmp(img + BP_HEADER, "HdrS", 4))
-		entry = load_bzimage(img, len, bp, kname);
-	else
-		entry = load_elf(img, len, kname);
-	free(img);
-
-	/* The initrd goes at the top, the page tables just below it. */
-	top = mem_size;
-	if (initrd) {
-		unsigned long at;
-
-		img = slurp(initrd, "initrd", &len);
-		if (len > mem_size / 2)
-			die("initrd '%s' too big for %lu MB of memory", initrd,
-			    mem_size >> 20);
-		at = (mem_size - len) & ~(PAGE - 1);
-		memcpy(guest(at, len, "initrd"), img, len);
-		free(img);
-		put32(bp, BP_RAMDISK, at);
-		put32(bp, BP_RAMDISK_SIZE, len);
-		verb("initrd at %#lx, %zu bytes\n", at, len);
-		top = at;
-	}
-	pgdir = map_memory(top);
+	bp->hdr.boot_flag = BOOT_FLAG;
+	bp->hdr.header = HDRS_MAGIC;
+	bp->hdr.version = BOOT_VERSION;
+	bp->hdr.type_of_loader = LOADER_UNKNOWN;
+	bp->hdr.loadflags |= LOADED_HIGH;
+	bp->hdr.hardware_subarch = SUBARCH_LGUEST;
+	bp->hdr.cmd_line_ptr = CMDLINE_ADDR;
 
 	/*
-	 * What a bootloader tells the kernel: that we are a bootloader, that
-	 * this is an lguest guest, where the command line is, and the memory
-	 * map: two RAM ranges around the legacy hole at 640k (the kernel
-	 * ignores a map of only one entry).
+	 * The memory map: all of guest memory is RAM, bar the legacy hole
+	 * between 640 KB and 1 MB.  Linux ignores a map of a single entry
+	 * (append_e820_table() wants two or more) and would then guess,
+	 * from fields we leave zero, that it has almost no memory.
 	 */
-	put32(bp, BP_BOOT_FLAG - 2, 0);
-	bp[BP_BOOT_FLAG] = 0x55;
-	bp[BP_BOOT_FLAG + 1] = 0xAA;
-	memcpy(bp + BP_HEADER, "HdrS", 4);
-	bp[BP_VERSION] = 0x0f;
-	bp[BP_VERSION + 1] = 0x02;
-	bp[BP_LOADER] = 0xFF;
-	bp[BP_LOADFLAGS] |= 1;
-	put32(bp, BP_SUBARCH, X86_SUBARCH_LGUEST);
-	memcpy(guest(CMDLINE, CMDLINE_MAX, "command line"), cmdline, clen + 1);
-	put32(bp, BP_CMDLINE, CMDLINE);
-	bp[BP_E820_ENTRIES] = 2;
-	put_e820(bp, 0, 0, 0xA0000);
-	put_e820(bp, 1, 0x100000, mem_size - 0x100000);
-	verb("command line: %s\n", cmdline);
+	bp->e820_entries = 2;
+	bp->e820_table[0].addr = 0;
+	bp->e820_table[0].size = LOW_RAM_END;
+	bp->e820_table[0].type = E820_RAM;
+	bp->e820_table[1].addr = HIGH_RAM_START;
+	bp->e820_table[1].size = guest_size - HIGH_RAM_START;
+	bp->e820_table[1].type = E820_RAM;
+
+	say("boot parameters at %#lx, command line at %#lx: '%s'",
+	    BOOT_PARAMS_ADDR, CMDLINE_ADDR, cmdline);
+}
+
+/* The guest's command line: its arguments, joined with spaces. */
+static char *join_cmdline(char **args, int n)
+{
+	static char cmdline[CMDLINE_MAX];
+	size_t len = 0, l;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(args[i]);
+		if (len + !!i + l >= CMDLINE_MAX)
+			die("kernel command line too long (at most %d bytes)",
+			    CMDLINE_MAX - 1);
+		if (i)
+			cmdline[len++] = ' ';
+		memcpy(cmdline + len, args[i], l);
+		len += l;
+	}
+	cmdline[len] = '\0';
+	return cmdline;
+}
+
+/*
+ * Everything is in place: ask the host for a guest.  The request is an
+ * array of 32-bit words: where its memory is in our address space, how
+ * many pages it has, and the guest-physical addresses of the entry point,
+ * the page directory and the boot parameters.
+ */
+static int create_guest(unsigned long entry, unsigned long pgdir)
+{
+	__u32 req[] = {
+		LHREQ_INITIALIZE, (__u32)(uintptr_t)guest_base,
+		guest_size / PAGE_SIZE, entry, pgdir, BOOT_PARAMS_ADDR,
+	};
+	int fd;
 
 	fd = open("/dev/lguest", O_RDWR);
 	if (fd < 0)
 		die("cannot open /dev/lguest: %s (is the lg module loaded?)",
 		    strerror(errno));
-	{
-		uint32_t req[6] = { LHREQ_INITIALIZE, (uintptr_t)mem,
-				    mem_size / PAGE, entry, pgdir, BOOT_PARAMS };
+	if (write(fd, req, sizeof(req)) < 0)
+		die("the host refused the guest: %s", strerror(errno));
+	say("guest created: %lu pages at %p, entry %#lx", guest_size / PAGE_SIZE,
+	    (void *)guest_base, entry);
+	return fd;
+}
 
-		if (write(fd, req, sizeof(req)) < 0)
-			die("cannot create the guest: %s", strerror(errno));
+/* Console output: arg[1] bytes at guest-physical arg[0], all of them. */
+static void write_console(const struct lguest_exit *ex)
+{
+	const unsigned char *p = guest_range(ex->arg[0], ex->arg[1]);
+	size_t left = ex->arg[1];
+	ssize_t r;
+
+	if (!p)
+		die("console output at %#x+%#x is outside guest memory",
+		    ex->arg[0], ex->arg[1]);
+	while (left) {
+		r = write(STDOUT_FILENO, p, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("cannot write the guest's console output: %s",
+			    strerror(errno));
+		p += r;
+		left -= r;
 	}
+}
 
-	/* Run it, and do what it asks until it is gone. */
+/*
+ * Running the guest.  Each read() enters the guest and comes back when
+ * it has something for us, in a struct lguest_exit.  Most of the time
+ * that is console output; in the end it is the news that the guest is
+ * gone, and why.  A signal interrupts the read(); the next one resumes.
+ */
+static int run_guest(int fd)
+{
+	struct lguest_exit ex;
+	ssize_t r;
+
 	for (;;) {
-		if (read(fd, &ex, sizeof(ex)) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
+		r = read(fd, &ex, sizeof(ex));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
 			die("running the guest: %s", strerror(errno));
-		}
+		if (r != sizeof(ex))
+			die("short read from /dev/lguest (%zd bytes)", r);
 		ex.msg[sizeof(ex.msg) - 1] = '\0';
+		say("exit: reason %u, args %#x %#x %#x%s%s", ex.reason,
+		    ex.arg[0], ex.arg[1], ex.arg[2], ex.msg[0] ? ", " : "",
+		    ex.msg);
+
 		switch (ex.reason) {
 		case LGUEST_EXIT_CONSOLE:
-			if (write(STDOUT_FILENO,
-				  guest(ex.arg[0], ex.arg[1], "console output"),
-				  ex.arg[1]) < 0)
-				die("writing console output: %s",
-				    strerror(errno));
+			write_console(&ex);
 			break;
 		case LGUEST_EXIT_POWEROFF:
-			verb("guest powered off\n");
+			say("guest powered off");
 			return 0;
 		case LGUEST_EXIT_RESTART:
 			fprintf(stderr, "lguest: guest asked to restart\n");
@@ -478,4 +758,65 @@ int main(int argc, char *argv[])
 			die("unknown exit reason %u from the host", ex.reason);
 		}
 	}
+}
+
+int main(int argc, char *argv[])
+{
+	const char *initrd = NULL, *kernel, *cmdline;
+	unsigned long entry, top, pgdir;
+	struct boot_params *bp;
+	int i;
+
+	/* Options come first; everything after KERNEL is for the guest. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(arg, "--help")) {
+			print_help();
+			return 0;
+		} else if (!strcmp(arg, "--verbose")) {
+			verbose = true;
+		} else if (!strncmp(arg, "--initrd=", 9)) {
+			initrd = arg + 9;
+		} else if (!strcmp(arg, "--initrd")) {
+			initrd = ++i < argc ? argv[i] : "";
+		} else {
+			die("unknown option '%s' (see --help)", arg);
+		}
+		if (initrd && !*initrd)
+			die("--initrd needs a file name (see --help)");
+	}
+	if (i >= argc)
+		die("missing MEM and KERNEL (see --help)");
+	if (i + 1 >= argc)
+		die("missing KERNEL after MEM '%s' (see --help)", argv[i]);
+	guest_size = parse_mem(argv[i]);
+	kernel = argv[i + 1];
+	cmdline = join_cmdline(argv + i + 2, argc - i - 2);
+	if (initrd)
+		open_initrd(initrd);
+
+	/*
+	 * The guest's memory.  Anonymous memory starts out zeroed, so the
+	 * boot parameters and the BSS need no clearing; and pages the guest
+	 * never touches cost the host nothing.
+	 */
+	guest_base = mmap(NULL, guest_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guest_base == MAP_FAILED)
+		die("cannot allocate %lu MB of guest memory: %s",
+		    guest_size >> 20, strerror(errno));
+	say("guest memory: %lu MB at %p", guest_size >> 20, (void *)guest_base);
+	bp = guest_range(BOOT_PARAMS_ADDR, sizeof(*bp));
+
+	entry = load_kernel(kernel, bp);
+	top = initrd ? load_initrd(bp) : guest_size;
+	pgdir = setup_pagetables(top);
+	setup_boot_params(bp, cmdline);
+
+	/* Only now, with all our input checked, do we need the host. */
+	return run_guest(create_guest(entry, pgdir));
 }

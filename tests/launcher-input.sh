@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Launcher's answers to bad input:
+#
+#	tests/launcher-input.sh [LAUNCHER]
+#
+# LAUNCHER defaults to $LGUEST (set by the host's /init, tests/init), then
+# out/lguest.  Each case runs it with one kind of bad input and checks
+# that it exits with the right status and says what is wrong in one line
+# on stderr, naming the problem.  None of them gets as far as opening
+# /dev/lguest, so this runs anywhere, with or without the lg module.
+# One line per case, "PASS: ..." or "FAIL: ...", then "N passed, N failed";
+# the exit status is non-zero if anything failed.  POSIX sh: the host
+# runs it with busybox.
+
+launcher=${1:-${LGUEST:-$(dirname "$0")/../out/lguest}}
+npass=0
+nfail=0
+
+pass() {
+	echo "PASS: $1"
+	npass=$((npass + 1))
+}
+
+fail() {
+	echo "FAIL: $1: $2"
+	nfail=$((nfail + 1))
+}
+
+finish() {
+	echo "$npass passed, $nfail failed"
+	[ "$nfail" = 0 ] && exit 0
+	exit 1
+}
+
+if [ ! -x "$launcher" ]; then
+	fail "launcher" "'$launcher' is not an executable file"
+	finish
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/launcher-input.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# expect WHAT STATUS TEXT ARGS...: run the launcher with ARGS; it must exit
+# with STATUS and print exactly one line on stderr, which contains TEXT,
+# and nothing on stdout.
+expect() {
+	what=$1 want=$2 text=$3
+	shift 3
+	"$launcher" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	msg=$(head -n 1 "$tmp/err")
+	if [ "$rc" != "$want" ]; then
+		fail "$what" "exit status $rc, not $want (stderr: $msg)"
+	elif [ "$lines" != 1 ]; then
+		fail "$what" "$lines lines on stderr, not 1: $(tr '\n' '|' <"$tmp/err")"
+	elif ! grep -qF -- "$text" "$tmp/err"; then
+		fail "$what" "stderr '$msg' does not say '$text'"
+	elif [ -s "$tmp/out" ]; then
+		fail "$what" "unexpected output on stdout: $(head -n 1 "$tmp/out")"
+	else
+		pass "$what: exit $rc, '$msg'"
+	fi
+}
+
+# Some files to feed it.
+kernel=$tmp/kernel	# for cases that fail before the kernel is read
+: >"$kernel"
+head -c 65536 /dev/urandom >"$tmp/random"
+: >"$tmp/empty"
+mkdir "$tmp/dir"
+# A well-formed i386 ELF executable whose one segment is at 1 GB.
+{
+	# ELF header: 32-bit, little-endian, ET_EXEC, EM_386, entry 1 GB
+	printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000'
+	printf '\002\000\003\000\001\000\000\000\000\000\000\100\064\000\000\000'
+	printf '\000\000\000\000\000\000\000\000\064\000\040\000\001\000\000\000'
+	printf '\000\000\000\000'
+	# PT_LOAD: the file's 84 bytes at physical 1 GB
+	printf '\001\000\000\000\000\000\000\000\000\000\000\100'
+	printf '\000\000\000\100\124\000\000\000\124\000\000\000\005\000\000\000'
+	printf '\000\020\000\000'
+} >"$tmp/far.elf"
+# An initrd bigger than the guest (sparse: it takes no room).
+dd if=/dev/zero of="$tmp/huge" bs=1048576 count=0 seek=100 2>/dev/null
+
+# --help is the one that succeeds, on stdout.
+"$launcher" --help >"$tmp/out" 2>"$tmp/err" </dev/null
+rc=$?
+if [ "$rc" = 0 ] && grep -qi '^usage: lguest .*MEM KERNEL' "$tmp/out" &&
+   [ ! -s "$tmp/err" ]; then
+	pass "--help: exit 0, usage on stdout"
+else
+	fail "--help" "exit status $rc, $(grep -ci '^usage: lguest' "$tmp/out") usage lines on stdout, $(wc -l <"$tmp/err") lines on stderr"
+fi
+
+expect "no arguments" 1 "missing MEM and KERNEL"
+expect "unknown option --foo" 1 "unknown option '--foo'" --foo 64m "$kernel"
+expect "--initrd without a file" 1 "--initrd needs a file name" --initrd
+expect "MEM only, no KERNEL" 1 "missing KERNEL" 64m
+expect "MEM 0" 1 "out of range: must be 32m to 1024m" 0 "$kernel"
+expect "MEM abc" 1 "bad memory size 'abc'" abc "$kernel"
+expect "MEM 64mb" 1 "bad memory size '64mb'" 64mb "$kernel"
+expect "MEM 4096m (too large)" 1 "out of range: must be 32m to 1024m" 4096m "$kernel"
+expect "MEM 1m (too small)" 1 "out of range: must be 32m to 1024m" 1m "$kernel"
+expect "kernel file missing" 1 "cannot open kernel '$tmp/nonexistent': No such file or directory" \
+	64m "$tmp/nonexistent"
+expect "kernel of random bytes" 1 "'$tmp/random': not an i386 vmlinux or bzImage" 64m "$tmp/random"
+expect "empty kernel file" 1 "'$tmp/empty': not an i386 vmlinux or bzImage" 64m "$tmp/empty"
+expect "directory as kernel" 1 "cannot read kernel '$tmp/dir': Is a directory" 64m "$tmp/dir"
+expect "ELF segment outside guest memory" 1 "is outside guest memory (64 MB)" 64m "$tmp/far.elf"
+expect "initrd missing" 1 "cannot open initrd '$tmp/nonexistent': No such file or directory" \
+	--initrd="$tmp/nonexistent" 64m "$tmp/random"
+expect "initrd bigger than memory" 1 "initrd '$tmp/huge' (104857600 bytes) is too big for 64 MB" \
+	--initrd "$tmp/huge" 64m "$tmp/random"
+expect "command line too long" 1 "kernel command line too long (at most 2047 bytes)" \
+	64m "$tmp/random" "$(printf '%2048s' '' | tr ' ' x)"
+
+finish
