@@ -502,7 +502,7 @@ apply_ok=1
 for p in $(series_patches); do
 	if ! (cd "$PATCHED" && patch -p1 --fuzz=0 --no-backup-if-mismatch \
 			< "$ROOT/patches/$p") >"$LOGS/apply.log" 2>&1 ||
-	   grep -Eq 'offset|fuzz|FAILED|malformed' "$LOGS/apply.log"; then
+	   grep -Eq "$INEXACT_HUNK|FAILED|malformed" "$LOGS/apply.log"; then
 		fail "series: $p applies exactly" "patch reported a problem" "$LOGS/apply.log"
 		apply_ok=0
 		break

@@ -30,6 +30,11 @@ note() {
 	echo ">>> $*"
 }
 
+# What patch(1) says of a hunk that applied only away from where its
+# header puts it ("(offset 3 lines)") or with fuzz ("with fuzz 1").  It
+# must not match a file name such as asm-offsets.c.
+INEXACT_HUNK='\(offset -?[0-9]+ lines?\)|with fuzz [0-9]'
+
 # The patches of the series, in order (comments and blank lines skipped).
 series_patches() {
 	grep -v '^\s*\(#\|$\)' "$ROOT/series" | awk '{print $1}'

@@ -65,7 +65,7 @@ if ! quilt_cmd push -a >"$log" 2>&1; then
 		die "the series does not apply"
 	fi
 fi
-if grep -E 'offset|fuzz' "$log" >&2; then
+if grep -E "$INEXACT_HUNK" "$log" >&2; then
 	rm -f "$log"
 	die "a patch applies only with offset or fuzz: refresh it"
 fi
