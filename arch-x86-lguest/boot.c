@@ -18,24 +18,24 @@
  */
 #include <linux/clockchips.h>
 #include <linux/console.h>
+#include <linux/cpufeature.h>
 #include <linux/init.h>
 #include <linux/interrupt.h>
+#include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/kernel.h>
 #include <linux/panic_notifier.h>
 #include <linux/pm.h>
+#include <linux/processor.h>
 #include <linux/reboot.h>
 #include <linux/start_kernel.h>
-#include <asm/cpufeature.h>
 #include <asm/desc.h>
 #include <asm/hw_irq.h>
 #include <asm/i8259.h>
-#include <asm/io.h>
 #include <asm/irq_vectors.h>
 #include <asm/lguest.h>
 #include <asm/lguest_hcall.h>
 #include <asm/paravirt.h>
-#include <asm/processor.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/time.h>
@@ -110,12 +110,14 @@ static __used unsigned long lguest_save_fl(void)
 {
 	return lguest_data.irq_enabled;
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(lguest_save_fl);
 
 static __used void lguest_irq_disable(void)
 {
 	lguest_data.irq_enabled = 0;
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(lguest_irq_disable);
 
 static __used void lguest_irq_enable(void)
@@ -125,6 +127,7 @@ static __used void lguest_irq_enable(void)
 	if (unlikely(lguest_data.irq_pending))
 		lguest_hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(lguest_irq_enable);
 
 /* "sti; hlt": the host enables our interrupts and sleeps until one. */
@@ -291,6 +294,7 @@ static __used unsigned long lguest_read_cr2(void)
 {
 	return lguest_data.cr2;
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(lguest_read_cr2);
 
 static void lguest_write_cr2(unsigned long val)

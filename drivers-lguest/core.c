@@ -8,26 +8,21 @@
  * running is done by the Switcher (switcher_32.S), a page of code mapped
  * at the top of the address space in the host and in every guest.
  */
-#include <linux/cpu.h>
+#include <linux/cpumask.h>
 #include <linux/freezer.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
+#include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
 #include "lg.h"
-
-/* In switcher_32.S. */
-extern char start_switcher_text[], end_switcher_text[], switch_to_guest[];
-extern char lguest_trap_stubs[];
 
 /* The pages we map at LGUEST_SWITCHER_ADDR: the code, then two per CPU. */
 static struct page **switcher_pages;
@@ -145,12 +140,29 @@ static void run_guest_once(struct lguest *lg, unsigned int cpu)
 	copy_gdt(lg, &pages->state);
 	map_switcher_in_guest(lg, cpu);
 
+	/*
+	 * SYSENTER looks at neither the IDT nor the GDT: from any ring it
+	 * jumps straight to the host's system call entry, in ring 0, with
+	 * the segment in MSR_IA32_SYSENTER_CS.  Under the guest's page
+	 * tables that address holds the guest's own code, so one SYSENTER
+	 * from a guest program would run guest code in ring 0.  With the
+	 * MSR zero, the instruction is a general protection fault instead,
+	 * which goes to the guest like any other.  The host keeps its value
+	 * in its TSS's ss1 (see enable_sep_cpu()); we put it back after.
+	 */
+	if (boot_cpu_has(X86_FEATURE_SEP))
+		wrmsr(MSR_IA32_SYSENTER_CS, 0, 0);
+
 	asm volatile("pushf; lcall *%4"
 		     : "=a"(clobber_a), "=b"(clobber_b)
 		     : "0"(pages),
 		       "1"(__pa(lg->pgdirs[lg->pgdir_cur].pgdir)),
 		       "m"(lguest_entry)
 		     : "memory", "cc", "%edx", "%ecx", "%edi", "%esi");
+
+	if (boot_cpu_has(X86_FEATURE_SEP))
+		wrmsr(MSR_IA32_SYSENTER_CS,
+		      this_cpu_read(cpu_tss_rw.x86_tss.ss1), 0);
 
 	lg->regs = pages->regs;
 }
@@ -209,9 +221,16 @@ static void handle_trap(struct lguest *lg)
 		}
 		break;
 	}
-	if (trap == X86_TRAP_GP && lg->regs.errcode == 0 &&
-	    lguest_emulate_insn(lg))
-		return;
+	if (trap == X86_TRAP_GP && lg->regs.errcode == 0) {
+		if (lguest_emulate_insn(lg))
+			return;
+		/* The guest kernel must use paravirt_ops, not these. */
+		if (lguest_privileged_insn(lg)) {
+			kill_guest(lg, "privileged instruction at %#lx in the guest kernel",
+				   lg->regs.eip);
+			return;
+		}
+	}
 	if (!deliver_trap(lg, trap))
 		kill_guest(lg, "unhandled trap %u at %#lx (error code %#lx, cr2 %#lx)",
 			   trap, lg->regs.eip, lg->regs.errcode, lg->cr2);
@@ -462,10 +481,21 @@ static void unmap_switcher(void)
 
 static int __init lguest_host_init(void)
 {
+	u64 efer;
 	int err;
 
 	if (boot_cpu_has(X86_FEATURE_PV_DEPRIV)) {
 		pr_err("lguest: this kernel is itself a paravirtualized guest\n");
+		return -EPERM;
+	}
+
+	/*
+	 * SYSCALL, like SYSENTER above, enters ring 0 without the IDT.  A
+	 * 32-bit kernel never enables it (EFER.SCE); if something did, a
+	 * guest could use it to run its code in ring 0, so refuse.
+	 */
+	if (rdmsrl_safe(MSR_EFER, &efer) == 0 && (efer & EFER_SCE)) {
+		pr_err("lguest: SYSCALL is enabled (EFER.SCE), which a guest could use to reach ring 0\n");
 		return -EPERM;
 	}
 

@@ -60,7 +60,7 @@ static void shutdown(struct lguest *lg, unsigned long how, unsigned long pa)
 	unsigned int len = 0;
 
 	if (how >= ARRAY_SIZE(reasons)) {
-		kill_guest(lg, "bad shutdown type %lu", how);
+		kill_guest(lg, "LHCALL_SHUTDOWN with unknown reason %lu", how);
 		return;
 	}
 	memset(msg, 0, sizeof(lg->exit.msg));

@@ -191,7 +191,8 @@ void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi)
 	    num == LGUEST_TRAP_ENTRY)
 		return;
 	if (!(hi & 0x8000)) {
-		lg->idt[num][0] = lg->idt[num][1] = 0;
+		lg->idt[num][0] = 0;
+		lg->idt[num][1] = 0;
 		return;
 	}
 	if (type != GATE_INTERRUPT && type != GATE_TRAP) {
@@ -301,4 +302,45 @@ bool lguest_emulate_insn(struct lguest *lg)
 		lg->regs.eax |= size == 2 ? 0xFFFF : 0xFFFFFFFF;
 	lg->regs.eip += len;
 	return true;
+}
+
+/*
+ * A general protection fault in the guest kernel that is not one of the
+ * above may still be the guest's business: restoring a user's bad FPU
+ * state in sigreturn, say, faults on purpose and is fixed up.  But an
+ * instruction that only ring 0 may run means the guest kernel went
+ * around paravirt_ops: that guest is broken or hostile, and we stop it
+ * rather than let it carry on half-virtualized.  (Reading %cr4 is not
+ * on the list: native_read_cr4() tries it on purpose and takes the fault
+ * as "no %cr4".)
+ */
+bool lguest_privileged_insn(struct lguest *lg)
+{
+	unsigned long pa;
+	u8 insn[2];
+
+	if ((lg->regs.cs & 3) != 1 || !guest_pa(lg, lg->regs.eip, false, &pa) ||
+	    !lgread(lg, &insn[0], pa, 1))
+		return false;
+	if (insn[0] == 0xF4)			/* hlt */
+		return true;
+	if (insn[0] != 0x0F || !guest_pa(lg, lg->regs.eip + 1, false, &pa) ||
+	    !lgread(lg, &insn[1], pa, 1))
+		return false;
+	switch (insn[1]) {
+	case 0x00:	/* lldt, ltr */
+	case 0x01:	/* lgdt, lidt, lmsw, invlpg */
+	case 0x06:	/* clts */
+	case 0x08:	/* invd */
+	case 0x09:	/* wbinvd */
+	case 0x22:	/* mov to a control register */
+	case 0x23:	/* mov to a debug register */
+	case 0x30:	/* wrmsr */
+	case 0x32:	/* rdmsr */
+	case 0x34:	/* sysenter */
+	case 0x35:	/* sysexit */
+		return true;
+	default:
+		return false;
+	}
 }

@@ -29,12 +29,12 @@
 #ifndef __ASSEMBLY__
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/processor.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <asm/desc_defs.h>
 #include <asm/lguest_hcall.h>
 #include <asm/pgtable_types.h>
-#include <asm/processor.h>
 #include <uapi/linux/lguest_launcher.h>
 
 /*
@@ -114,9 +114,13 @@ struct lguest {
 	unsigned long cr2;		/* of the last page fault */
 };
 
+/* switcher_32.S: the code core.c copies to the Switcher's first page. */
+extern char start_switcher_text[], end_switcher_text[], switch_to_guest[];
+extern char lguest_trap_stubs[];
+
 /* core.c */
-extern struct lguest_pages *lguest_switcher_pages(unsigned int cpu);
-extern pte_t *lguest_switcher_pte_page(unsigned int cpu);
+struct lguest_pages *lguest_switcher_pages(unsigned int cpu);
+pte_t *lguest_switcher_pte_page(unsigned int cpu);
 int lguest_run(struct lguest *lg);
 bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len);
 bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
@@ -137,6 +141,7 @@ void maybe_do_interrupt(struct lguest *lg);
 void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi);
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp);
 bool lguest_emulate_insn(struct lguest *lg);
+bool lguest_privileged_insn(struct lguest *lg);
 void setup_switcher_idt(struct lguest_ro_state *state,
 			const unsigned long *stubs);
 

@@ -25,7 +25,7 @@
  * The top page directory entry of every shadow belongs to the Switcher.
  */
 #include <linux/mm.h>
-#include <asm/pgtable.h>
+#include <linux/pgtable.h>
 #include <asm/traps.h>
 #include "lg.h"
 

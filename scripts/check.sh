@@ -171,13 +171,14 @@ boot_test() {	# VARIANT [KERNEL]
 # The lguest stage: out/bzImage boots under QEMU as the host, with the host
 # initramfs (scripts/initramfs.sh); its /init loads lg.ko, runs two guests
 # one after the other (out/vmlinux, then out/bzImage: workload and
-# selftests), four at once (workload), and the launcher's bad-input test
+# selftests), four at once (workload), the hostile-guest suite
+# (tests/hostile.cases) and the launcher's bad-input test
 # (tests/launcher-input.sh).  Each guest's console comes back on the
 # host's, prefixed "G1| " and so on, followed by "LGTEST: guest g1 rc=N".
 
-# The whole host run, and what each of its four phases (two guests, four
-# at once, the bad-input test) may take of it.
-HOST_TIMEOUT=${HOST_TIMEOUT:-600}
+# The whole host run, and what one guest (or the bad-input test) may take
+# of it.  A hostile guest gets 60 s (tests/init).
+HOST_TIMEOUT=${HOST_TIMEOUT:-900}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-$(((HOST_TIMEOUT - 120) / 4))}
 HOST_MEM=${HOST_MEM:-512}
 # HOST_INITRD=FILE boots the host with another image (to try the harness).
@@ -320,6 +321,32 @@ lguest_guest() {
 	[ -n "$full" ] && lguest_selftests "$name" "$label" "$glog"
 }
 
+# lguest_hostile LOG TOKEN: each case of tests/hostile.cases ran in a
+# guest of its own (hN, announced by "LGTEST: hostile CASE guest hN"); its
+# launcher's exit code and its output must be what the case says.  Then a
+# healthy guest, g7, on the same host.
+lguest_hostile() {
+	local log=$1 token=$2 c want text name glog rc
+	while read -r c want text; do
+		case "$c" in '' | '#'*) continue ;; esac
+		name=$(sed -n "s/^LGTEST: hostile $c guest //p" "$log" | tail -n 1)
+		if [ -z "$name" ]; then
+			fail "hostile guest: $c" "never launched: the host did not get that far"
+			continue
+		fi
+		glog=$LOGS/hostile-$c.log
+		sed -n "s/^${name^^}| //p" "$log" > "$glog"
+		rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
+		if [ "$rc" = "$want" ] && grep -qF -- "$text" "$glog"; then
+			pass "hostile guest: $c: exit $rc, '$text'"
+		else
+			fail "hostile guest: $c" \
+				"wanted exit $want and '$text'; got $(rc_meaning "$rc")" "$glog"
+		fi
+	done < "$ROOT/tests/hostile.cases"
+	lguest_guest "$log" "$token" g7 "vmlinux, after the hostile guests"
+}
+
 # The bad-input test of the launcher (tests/launcher-input.sh, written by
 # the launcher's author): each of its PASS, FAIL and SKIP lines counts here,
 # and its summary must agree with them and with its exit code.
@@ -423,7 +450,7 @@ lguest_stage() {
 	# timer to measure it against (and the PIT fails), so tell it the rate.
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,badlauncher"
+	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,badlauncher"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -448,7 +475,7 @@ lguest_stage() {
 		fi
 	done
 	# The host's own lines: its kernel and /init, not what guests printed.
-	if grep -Ev '^(G[0-9]+|B)\| ' "$log" |
+	if grep -Ev '^([GH][0-9]+|B)\| ' "$log" |
 	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$log.bad"; then
 		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
 	else
@@ -460,6 +487,7 @@ lguest_stage() {
 	for g in g3 g4 g5 g6; do
 		lguest_guest "$log" "$token" "$g" "vmlinux, one of four at once"
 	done
+	lguest_hostile "$log" "$token"
 	lguest_badlauncher "$log"
 }
 

@@ -4,7 +4,8 @@
 # Build the test initramfs images:
 #
 #   build/initramfs.cpio.gz       Debian's static i386 busybox, tests/init
-#                                 as /init, our test programs in /tests and
+#                                 as /init, our test programs and the
+#                                 hostile-guest module in /tests and
 #                                 the 32-bit x86 kernel selftests of the
 #                                 patched tree in /selftests.  QEMU boots it,
 #                                 and lguest guests boot the very same image.
@@ -12,8 +13,9 @@
 #                                 /boot/vmlinux and /boot/bzImage (out/),
 #                                 /boot/guest.cpio.gz (the image above),
 #                                 /bin/lguest (out/lguest), lg.ko and its
-#                                 modules.dep in /lib/modules (out/modules/)
-#                                 and tests/launcher-input.sh.  It is made
+#                                 modules.dep in /lib/modules (out/modules/),
+#                                 tests/launcher-input.sh and
+#                                 tests/hostile.cases.  It is made
 #                                 only when out/ has a kernel; what is
 #                                 missing is said here and in its .list,
 #                                 which scripts/check.sh reads.
@@ -37,6 +39,14 @@ for src in "$ROOT"/tests/programs/*.c; do
 	fi
 done
 
+# The hostile-guest test module (tests/hostile), built against the main
+# kernel in a copy of its folder so that nothing is written into tests/.
+hk=$BUILD/hostile
+mkdir -p "$hk"
+cp "$ROOT"/tests/hostile/Makefile "$ROOT"/tests/hostile/lg_hostile.c "$hk"/
+make -s -C "$KSRC" O="$O" ARCH=i386 CC="$CC_WRAP" M="$hk" modules ||
+	die "tests/hostile/lg_hostile.c does not build"
+
 # The selftests' own Makefile picks the 32-bit programs (all_32); they are
 # linked statically because the initramfs has no C library.
 st=$BUILD/selftests-x86
@@ -58,6 +68,7 @@ base_list() {
 	for bin in "$progs"/*; do
 		echo "file /tests/${bin##*/} $bin 0755 0 0"
 	done
+	echo "file /tests/lg_hostile.ko $hk/lg_hostile.ko 0644 0 0"
 	echo "dir /selftests 0755 0 0"
 	for bin in "$st"/*_32; do
 		echo "file /selftests/${bin##*/} $bin 0755 0 0"
@@ -77,6 +88,7 @@ host_list() {
 	else
 		echo "warning: no out/lguest, the host image has no launcher" >&2
 	fi
+	echo "file /tests/hostile.cases $ROOT/tests/hostile.cases 0644 0 0"
 	if [ -f "$ROOT/tests/launcher-input.sh" ]; then
 		echo "file /tests/launcher-input.sh $ROOT/tests/launcher-input.sh 0755 0 0"
 	else

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A test-only module for lguest guests: it makes the guest kernel do one
+ * forbidden thing, chosen with what=CASE, so that the harness can check
+ * that the host stops the guest with the right reason and stays healthy.
+ * It is built out of tree (tests/hostile/Makefile) and never shipped.
+ *
+ * A case that works returns nowhere: the host stops the guest during
+ * insmod.  If insmod returns, the host let the guest get away with it,
+ * and the module says so and fails to load.
+ */
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <asm/desc.h>
+#include <asm/lguest.h>
+#include <asm/lguest_hcall.h>
+#include <asm/segment.h>
+
+static char *what = "";
+module_param(what, charp, 0444);
+MODULE_PARM_DESC(what, "the forbidden thing to do (see cases[])");
+
+/*
+ * A call gate (type 0xC, present, DPL 3) in the GDT: a door into ring 0.
+ * Entry 21 is a PnP BIOS slot, which a guest never uses.
+ */
+static void gdt_call_gate(void)
+{
+	lguest_hcall(LHCALL_LOAD_GDT_ENTRY, 21,
+		     (__KERNEL_CS << 16) | 0x1000, 0xEC00, 0);
+}
+
+static void gdt_out_of_range(void)
+{
+	lguest_hcall(LHCALL_LOAD_GDT_ENTRY, GDT_ENTRIES + 3, 0, 0, 0);
+}
+
+/* A task gate (type 5) in the IDT: a hardware task switch. */
+static void idt_task_gate(void)
+{
+	lguest_hcall(LHCALL_LOAD_IDT_ENTRY, 0x40, GDT_ENTRY_TSS << 19, 0x8500, 0);
+}
+
+static void idt_out_of_range(void)
+{
+	lguest_hcall(LHCALL_LOAD_IDT_ENTRY, 256, 0, 0x8E00, 0);
+}
+
+/* Traps from user mode onto a ring-0 stack segment. */
+static void stack_ring0(void)
+{
+	lguest_hcall(LHCALL_SET_STACK, __KERNEL_DS & ~3, 0xc0001000, 0, 0);
+}
+
+static void hcall_unknown(void)
+{
+	lguest_hcall(200, 1, 2, 3, 4);
+}
+
+static void shutdown_unknown(void)
+{
+	lguest_hcall(LHCALL_SHUTDOWN, 77, 0, 0, 0);
+}
+
+static void init_twice(void)
+{
+	lguest_hcall(LHCALL_LGUEST_INIT, 0x1000, 0, 0, 0);
+}
+
+/* Console output from an address past the end of guest memory. */
+static void console_past_end(void)
+{
+	lguest_hcall(LHCALL_CONSOLE_WRITE, 0xfffff000, 16, 0, 0);
+}
+
+/* A page directory outside guest memory. */
+static void pgdir_past_end(void)
+{
+	lguest_hcall(LHCALL_NEW_PGTABLE, 0xfffff000, 0, 0, 0);
+}
+
+/*
+ * A page table entry for a physical page past the end of guest memory:
+ * ioremap() makes one without question, and the first access asks the
+ * host for a shadow entry it must refuse.
+ */
+static void pte_past_end(void)
+{
+	void __iomem *p = ioremap(0xf0000000, PAGE_SIZE);
+
+	if (p) {
+		readl(p);
+		iounmap(p);
+	}
+}
+
+/* The Switcher's code page is mapped read-only in every guest. */
+static void switcher_write(void)
+{
+	WRITE_ONCE(*(volatile u32 *)LGUEST_SWITCHER_ADDR, 0xdeadbeef);
+}
+
+/* Instructions only ring 0 may run, past paravirt_ops. */
+static void insn_mov_cr3(void)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(__read_cr3()) : "memory");
+}
+
+/*
+ * SYSENTER would enter the host's ring 0 at its system call entry, under
+ * the guest's page tables, unless the host disarms it while a guest runs.
+ */
+static void insn_sysenter(void)
+{
+	asm volatile("sysenter" ::: "memory");
+}
+
+/* A trap with a stack pointer into unmapped memory: no frame can be pushed. */
+static void bad_stack(void)
+{
+	asm volatile("movl %%esp, %%eax\n\t"
+		     "movl $0x100, %%esp\n\t"
+		     "ud2\n\t"
+		     "movl %%eax, %%esp" ::: "eax", "memory");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} cases[] = {
+	{ "gdt-call-gate", gdt_call_gate },
+	{ "gdt-out-of-range", gdt_out_of_range },
+	{ "idt-task-gate", idt_task_gate },
+	{ "idt-out-of-range", idt_out_of_range },
+	{ "stack-ring0", stack_ring0 },
+	{ "hcall-unknown", hcall_unknown },
+	{ "shutdown-unknown", shutdown_unknown },
+	{ "init-twice", init_twice },
+	{ "console-past-end", console_past_end },
+	{ "pgdir-past-end", pgdir_past_end },
+	{ "pte-past-end", pte_past_end },
+	{ "switcher-write", switcher_write },
+	{ "insn-mov-cr3", insn_mov_cr3 },
+	{ "insn-sysenter", insn_sysenter },
+	{ "bad-stack", bad_stack },
+};
+
+static int __init lg_hostile_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (strcmp(what, cases[i].name))
+			continue;
+		pr_info("lg_hostile: %s\n", what);
+		cases[i].fn();
+		pr_err("lg_hostile: %s: the host let the guest carry on\n", what);
+		return -EPERM;
+	}
+	pr_err("lg_hostile: unknown case '%s'\n", what);
+	return -EINVAL;
+}
+module_init(lg_hostile_init);
+
+MODULE_DESCRIPTION("lguest hostile-guest test cases (test only)");
+MODULE_LICENSE("GPL");
