@@ -29,6 +29,7 @@
 #include <linux/processor.h>
 #include <linux/reboot.h>
 #include <linux/start_kernel.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/hw_irq.h>
 #include <asm/i8259.h>
@@ -395,13 +396,21 @@ static u64 lguest_read_pmc(int counter)
 	return 0;
 }
 
+/*
+ * The debug registers need ring 0 too.  There are no hardware breakpoints
+ * for a guest (%dr7 reads as zero and ignores writes), but single-stepping
+ * works, and the debug trap handler asks %dr6 why it was called: the host
+ * copies the CPU's %dr6 into lguest_data for us with each debug trap.
+ */
 static unsigned long lguest_get_debugreg(int regno)
 {
-	return 0;
+	return regno == 6 ? lguest_data.dr6 : 0;
 }
 
 static void lguest_set_debugreg(int regno, unsigned long value)
 {
+	if (regno == 6)
+		lguest_data.dr6 = value;
 }
 
 static void lguest_nop(void)
@@ -682,6 +691,7 @@ asmlinkage __visible void __init __noreturn lguest_init(void)
 	BUILD_BUG_ON(offsetof(struct lguest_data, irq_enabled) != 0);
 	lguest_data.noirq_start = (unsigned long)lguest_noirq_iret;
 	lguest_data.noirq_end = (unsigned long)lguest_noirq_end;
+	lguest_data.dr6 = DR6_RESERVED;
 
 	lguest_fill_paravirt_ops();
 	lguest_fill_platform_ops();

@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
@@ -203,6 +204,14 @@ static void handle_trap(struct lguest *lg)
 			return;
 		}
 		break;
+	case X86_TRAP_DB:
+		/* A single step: the guest's handler will read %dr6 here. */
+		if (lg->lguest_data &&
+		    !lgwrite(lg, lg->lguest_data +
+			     offsetof(struct lguest_data, dr6),
+			     &lg->dr6, sizeof(lg->dr6)))
+			return;
+		break;
 	case X86_TRAP_NMI:
 	case X86_TRAP_MC:
 		/* The host's, not the guest's; and already gone. */
@@ -308,6 +317,10 @@ int lguest_run(struct lguest *lg)
 		run_guest_once(lg, cpu);
 		if (lg->regs.trapnum == X86_TRAP_PF)
 			lg->cr2 = read_cr2();
+		if (lg->regs.trapnum == X86_TRAP_DB) {
+			get_debugreg(lg->dr6, 6);
+			set_debugreg(DR6_RESERVED, 6);
+		}
 		fpregs_unlock();
 		local_irq_enable();
 

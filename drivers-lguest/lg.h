@@ -112,6 +112,7 @@ struct lguest {
 	bool dead;			/* exit says why the guest is gone */
 	struct lguest_exit exit;
 	unsigned long cr2;		/* of the last page fault */
+	unsigned long dr6;		/* of the last debug trap */
 };
 
 /* switcher_32.S: the code core.c copies to the Switcher's first page. */
