@@ -115,6 +115,10 @@ expect "initrd missing" 1 "cannot open initrd '$tmp/nonexistent': No such file o
 	--initrd="$tmp/nonexistent" 64m "$tmp/random"
 expect "initrd bigger than memory" 1 "initrd '$tmp/huge' (104857600 bytes) is too big for 64 MB" \
 	--initrd "$tmp/huge" 64m "$tmp/random"
+expect "unknown option after KERNEL" 1 "unknown option '--bogus'" \
+	64m "$tmp/random" --bogus root=/dev/lgba
+expect "initrd after KERNEL missing" 1 "cannot open initrd '$tmp/nonexistent': No such file or directory" \
+	64m "$tmp/random" --initrd="$tmp/nonexistent" root=/dev/ram0
 expect "command line too long" 1 "kernel command line too long (at most 2047 bytes)" \
 	64m "$tmp/random" "$(printf '%2048s' '' | tr ' ' x)"
 

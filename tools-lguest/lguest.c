@@ -2,7 +2,10 @@
 /*
  * The lguest Launcher: the user-space half of a guest.
  *
- *	lguest [--verbose] [--initrd=FILE] MEM KERNEL [KERNEL ARGS...]
+ *	lguest [OPTIONS] MEM KERNEL [OPTIONS] [--] [KERNEL ARGS...]
+ *
+ * with the options --verbose and --initrd=FILE, before MEM or after
+ * KERNEL, as in "lguest 64m vmlinux --initrd=initrd.img root=/dev/ram0".
  *
  * A guest needs three things from us.  Memory: we take an ordinary
  * anonymous mapping of MEM bytes, and that *is* the guest's "physical"
@@ -104,13 +107,14 @@ static unsigned long guest_size;
 
 static void print_help(void)
 {
-	puts("usage: lguest [--verbose] [--initrd=FILE] MEM KERNEL [KERNEL ARGS...]");
+	puts("usage: lguest [OPTIONS] MEM KERNEL [OPTIONS] [--] [KERNEL ARGS...]");
 	puts("");
 	puts("Run KERNEL as an lguest guest; its console is our output.");
 	puts("  MEM          guest memory, 32m to 1024m (suffix k, m or g;");
 	puts("               a bare number means megabytes)");
 	puts("  KERNEL       an i386 vmlinux or bzImage with CONFIG_LGUEST_GUEST");
-	puts("  KERNEL ARGS  the guest's command line");
+	puts("  KERNEL ARGS  the guest's command line: everything after the");
+	puts("               options that follow KERNEL, or after \"--\"");
 	puts("  --initrd=FILE  load FILE as the guest's initial ramdisk");
 	puts("  --verbose      say what is loaded where, and each guest exit");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
@@ -760,42 +764,56 @@ static int run_guest(int fd)
 	}
 }
 
+/*
+ * The options, in argv from *i on: they may come before MEM and again
+ * right after KERNEL ("lguest 64m vmlinux --initrd=FILE root=..."), and
+ * end at the first argument that is not one, or after "--".  Returns
+ * when *i is past them.
+ */
+static void parse_options(int argc, char *argv[], int *i,
+			  const char **initrd)
+{
+	for (; *i < argc && argv[*i][0] == '-'; (*i)++) {
+		const char *arg = argv[*i];
+
+		if (!strcmp(arg, "--")) {
+			(*i)++;
+			return;
+		} else if (!strcmp(arg, "--help")) {
+			print_help();
+			exit(0);
+		} else if (!strcmp(arg, "--verbose")) {
+			verbose = true;
+		} else if (!strncmp(arg, "--initrd=", 9)) {
+			*initrd = arg + 9;
+		} else if (!strcmp(arg, "--initrd")) {
+			*initrd = ++(*i) < argc ? argv[*i] : "";
+		} else {
+			die("unknown option '%s' (see --help)", arg);
+		}
+		if (*initrd && !**initrd)
+			die("--initrd needs a file name (see --help)");
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	const char *initrd = NULL, *kernel, *cmdline;
 	unsigned long entry, top, pgdir;
 	struct boot_params *bp;
-	int i;
+	int i = 1;
 
-	/* Options come first; everything after KERNEL is for the guest. */
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *arg = argv[i];
-
-		if (!strcmp(arg, "--")) {
-			i++;
-			break;
-		} else if (!strcmp(arg, "--help")) {
-			print_help();
-			return 0;
-		} else if (!strcmp(arg, "--verbose")) {
-			verbose = true;
-		} else if (!strncmp(arg, "--initrd=", 9)) {
-			initrd = arg + 9;
-		} else if (!strcmp(arg, "--initrd")) {
-			initrd = ++i < argc ? argv[i] : "";
-		} else {
-			die("unknown option '%s' (see --help)", arg);
-		}
-		if (initrd && !*initrd)
-			die("--initrd needs a file name (see --help)");
-	}
+	parse_options(argc, argv, &i, &initrd);
 	if (i >= argc)
 		die("missing MEM and KERNEL (see --help)");
 	if (i + 1 >= argc)
 		die("missing KERNEL after MEM '%s' (see --help)", argv[i]);
 	guest_size = parse_mem(argv[i]);
 	kernel = argv[i + 1];
-	cmdline = join_cmdline(argv + i + 2, argc - i - 2);
+	i += 2;
+	/* More options may follow KERNEL; the rest is the guest's. */
+	parse_options(argc, argv, &i, &initrd);
+	cmdline = join_cmdline(argv + i, argc - i);
 	if (initrd)
 		open_initrd(initrd);
 
