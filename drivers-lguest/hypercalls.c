@@ -78,6 +78,7 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 {
 	unsigned long a1 = args->arg1, a2 = args->arg2, a3 = args->arg3;
 	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
+	unsigned long ret = 0;
 
 	if (!lg->lguest_data && args->nr != LHCALL_LGUEST_INIT) {
 		kill_guest(lg, "hypercall %lu before LHCALL_LGUEST_INIT",
@@ -142,11 +143,17 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 	case LHCALL_SEND_INTERRUPTS:
 		/* The run loop delivers them before the guest goes on. */
 		break;
+	case LHCALL_BIND_DMA:
+		ret = bind_dma(lg, a1, a2, a3);
+		break;
+	case LHCALL_SEND_DMA:
+		send_dma(lg, a1, a2);
+		break;
 	default:
 		kill_guest(lg, "bad hypercall %lu", args->nr);
 		return;
 	}
-	args->nr = 0;
+	args->nr = ret;
 }
 
 /*

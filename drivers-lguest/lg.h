@@ -163,6 +163,13 @@ bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
 void map_switcher_in_guest(struct lguest *lg, unsigned int cpu);
 void free_guest_pagetables(struct lguest *lg);
 
+/* io.c */
+unsigned long bind_dma(struct lguest *lg, unsigned long key,
+		       unsigned long dmas, unsigned long numirq);
+void send_dma(struct lguest *lg, unsigned long key, unsigned long pa);
+long lguest_get_dma(struct lguest *lg, unsigned long key);
+void release_all_dma(struct lguest *lg);
+
 /* lguest_user.c */
 int lguest_device_init(void);
 void lguest_device_remove(void);

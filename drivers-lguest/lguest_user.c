@@ -128,6 +128,8 @@ static ssize_t lg_write(struct file *file, const char __user *in,
 		lg->break_out = true;
 		wake_up_process(lg->tsk);
 		return size;
+	case LHREQ_GETDMA:
+		return lguest_get_dma(lg, arg);
 	}
 	return -EINVAL;
 }
@@ -172,6 +174,7 @@ static int lg_release(struct inode *inode, struct file *file)
 	if (!lg)
 		return 0;
 	hrtimer_cancel(&lg->hrt);
+	release_all_dma(lg);
 	free_guest_pagetables(lg);
 	mmdrop(lg->mm);
 	put_task_struct(lg->tsk);

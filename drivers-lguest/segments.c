@@ -142,8 +142,13 @@ bool fix_segments(struct lguest *lg)
 	fix_data_segment(lg, &regs->fs);
 	fix_data_segment(lg, &regs->gs);
 
-	/* No I/O privilege, no virtual-8086 mode, no nested task. */
+	/*
+	 * No I/O privilege (it would let the guest turn real interrupts
+	 * off) and no virtual-8086 mode (the Switcher's iret would enter
+	 * it).  The nested-task flag stays: programs may set it, and an
+	 * iret with it set in the guest is the guest's own #TS.
+	 */
 	regs->eflags |= X86_EFLAGS_IF;
-	regs->eflags &= ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT);
+	regs->eflags &= ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM);
 	return true;
 }

@@ -347,6 +347,24 @@ lguest_hostile() {
 	lguest_guest "$log" "$token" g7 "vmlinux, after the hostile guests"
 }
 
+# lguest_console LOG TOKEN: g8's launcher had "typed-TOKEN" on its
+# standard input; the guest must have read that line from its console.
+lguest_console() {
+	local log=$1 token=$2 glog=$LOGS/guest-g8.log rc
+	if ! grep -q "^LGTEST: guest g8 launch: " "$log"; then
+		fail "console input" "never launched: the host did not get that far"
+		return
+	fi
+	sed -n "s/^G8| //p" "$log" > "$glog"
+	rc=$(sed -n "s/^LGTEST: guest g8 rc=//p" "$log" | tail -n 1)
+	if grep -qx "LGTEST: console input: typed-$token" "$glog" && [ "$rc" = 0 ]; then
+		pass "console input: a line on the launcher's stdin reaches the guest, which exits 0"
+	else
+		fail "console input: a line on the launcher's stdin reaches the guest" \
+			"$(grep -m1 '^LGTEST: console input' "$glog" || echo "no 'LGTEST: console input' line"); $(rc_meaning "$rc")" "$glog"
+	fi
+}
+
 # The bad-input test of the launcher (tests/launcher-input.sh, written by
 # the launcher's author): each of its PASS, FAIL and SKIP lines counts here,
 # and its summary must agree with them and with its exit code.
@@ -450,7 +468,7 @@ lguest_stage() {
 	# timer to measure it against (and the PIT fails), so tell it the rate.
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,badlauncher"
+	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,console,badlauncher"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -488,6 +506,7 @@ lguest_stage() {
 		lguest_guest "$log" "$token" "$g" "vmlinux, one of four at once"
 	done
 	lguest_hostile "$log" "$token"
+	lguest_console "$log" "$token"
 	lguest_badlauncher "$log"
 }
 

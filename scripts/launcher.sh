@@ -52,6 +52,6 @@ if [ ! -f "$libdir/libz.a" ] || [ ! -f "$libdir/liblzma.a" ]; then
 fi
 
 gcc -m32 -static -O2 -Wall -Wextra -Werror -I"$inc" -L"$libdir" \
-	-o "$OUT/lguest.tmp" "$src" -lz -llzma
+	-pthread -o "$OUT/lguest.tmp" "$src" -lz -llzma
 mv "$OUT/lguest.tmp" "$OUT/lguest"
 note "built out/lguest"

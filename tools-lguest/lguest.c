@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <lzma.h>
 #include <zlib.h>
@@ -84,9 +87,14 @@
 
 static bool verbose;
 
-/* The guest's memory: guest-physical 0 is at guest_base here. */
+/*
+ * The guest's memory: guest-physical 0 is at guest_base here.  guest_size
+ * bytes of RAM, then DEVICE_PAGES pages for the devices (see
+ * setup_devices()).
+ */
 static unsigned char *guest_base;
 static unsigned long guest_size;
+#define DEVICE_PAGES	2
 
 /*
  * Bad input or trouble in the Launcher: one line on stderr, and exit
@@ -680,7 +688,8 @@ static int create_guest(unsigned long entry, unsigned long pgdir)
 {
 	__u32 req[] = {
 		LHREQ_INITIALIZE, (__u32)(uintptr_t)guest_base,
-		guest_size / PAGE_SIZE, entry, pgdir, BOOT_PARAMS_ADDR,
+		guest_size / PAGE_SIZE + DEVICE_PAGES, entry, pgdir,
+		BOOT_PARAMS_ADDR,
 	};
 	int fd;
 
@@ -695,16 +704,11 @@ static int create_guest(unsigned long entry, unsigned long pgdir)
 	return fd;
 }
 
-/* Console output: arg[1] bytes at guest-physical arg[0], all of them. */
-static void write_console(const struct lguest_exit *ex)
+/* All of it to our standard output: the guest's console. */
+static void write_out(const unsigned char *p, size_t left)
 {
-	const unsigned char *p = guest_range(ex->arg[0], ex->arg[1]);
-	size_t left = ex->arg[1];
 	ssize_t r;
 
-	if (!p)
-		die("console output at %#x+%#x is outside guest memory",
-		    ex->arg[0], ex->arg[1]);
 	while (left) {
 		r = write(STDOUT_FILENO, p, left);
 		if (r < 0 && errno == EINTR)
@@ -717,6 +721,237 @@ static void write_console(const struct lguest_exit *ex)
 	}
 }
 
+/* Early console output: arg[1] bytes at guest-physical arg[0]. */
+static void write_console(const struct lguest_exit *ex)
+{
+	const unsigned char *p = guest_range(ex->arg[0], ex->arg[1]);
+
+	if (!p)
+		die("console output at %#x+%#x is outside guest memory",
+		    ex->arg[0], ex->arg[1]);
+	write_out(p, ex->arg[1]);
+}
+
+/*
+ * Devices.  Past the guest's RAM, which is all its e820 map describes,
+ * come a page of device descriptors and then the devices' own pages; the
+ * guest's lguest bus finds the descriptors at its max_pfn.  There is one
+ * device so far, the console, device 0 and so irq 1.  Its page is the key
+ * of its DMA: the guest sends its output there, which only we serve, and
+ * binds one buffer there that we fill with what is typed.
+ */
+#define CONSOLE_IRQ	1
+
+static unsigned long console_key;
+
+/* Any guest-physical range, the device pages included: for DMA. */
+static void *dma_range(unsigned long long addr, unsigned long long len)
+{
+	unsigned long long all = guest_size + DEVICE_PAGES * PAGE_SIZE;
+
+	if (addr > all || len > all - addr)
+		return NULL;
+	return guest_base + addr;
+}
+
+static void setup_devices(void)
+{
+	struct lguest_device_desc *desc = dma_range(guest_size, PAGE_SIZE);
+
+	console_key = guest_size + PAGE_SIZE;
+	desc[0].type = LGUEST_DEVICE_T_CONSOLE;
+	desc[0].num_pages = 1;
+	desc[0].pfn = console_key / PAGE_SIZE;
+	say("device page at %#lx: console at %#lx, irq %d", guest_size,
+	    console_key, CONSOLE_IRQ);
+}
+
+/*
+ * The guest sent DMA to a key that only we serve.  Console output is
+ * written out; anything else was sent to nobody.  used_len tells the
+ * guest how much we took.
+ */
+static void handle_dma(const struct lguest_exit *ex)
+{
+	struct lguest_dma *dma = dma_range(ex->arg[0], sizeof(*dma));
+	__u32 total = 0;
+	unsigned int i;
+
+	if (!dma)
+		die("the guest sent DMA from %#x, outside its memory", ex->arg[0]);
+	if (ex->arg[1] != console_key) {
+		say("DMA to key %#x, which no device of ours has", ex->arg[1]);
+		dma->used_len = 0;
+		return;
+	}
+	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
+		const unsigned char *p = dma_range(dma->addr[i], dma->len[i]);
+
+		if (!p)
+			die("console DMA section at %#x+%u is outside guest memory",
+			    dma->addr[i], dma->len[i]);
+		write_out(p, dma->len[i]);
+		total += dma->len[i];
+	}
+	dma->used_len = total;
+}
+
+/*
+ * Console input.  A thread of ours reads our standard input; with bytes
+ * in hand it makes the guest's read() come back (LHREQ_BREAK) and waits
+ * until the main thread has put them into the guest's input buffer,
+ * asking again every 100 ms while the guest has no buffer free.  On a
+ * terminal we put it in raw mode, so that keys go to the guest as typed
+ * (Ctrl-C included: three in a second stop the guest), and restore it
+ * when we exit.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t taken;
+	unsigned char buf[256];
+	size_t len;			/* bytes not yet given to the guest */
+	int fd;				/* /dev/lguest */
+} input = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.taken = PTHREAD_COND_INITIALIZER,
+};
+
+static struct termios saved_termios;
+static bool raw_terminal;
+
+static void restore_terminal(void)
+{
+	if (raw_terminal)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+}
+
+static void setup_terminal(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
+		return;
+	t = saved_termios;
+	t.c_lflag &= ~(ICANON | ECHO | ISIG | IEXTEN);
+	t.c_iflag &= ~(ICRNL | IXON);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		return;
+	raw_terminal = true;
+	atexit(restore_terminal);
+}
+
+/* Three Ctrl-C within a second, and nothing else between them. */
+static void count_ctrl_c(const unsigned char *p, size_t n)
+{
+	static unsigned int count;
+	static time_t first;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != 3) {
+			count = 0;
+			continue;
+		}
+		if (!count || time(NULL) - first > 1) {
+			count = 0;
+			first = time(NULL);
+		}
+		if (++count == 3) {
+			fprintf(stderr, "\r\nlguest: three Ctrl-C: stopping the guest\r\n");
+			exit(1);
+		}
+	}
+}
+
+static void *input_thread(void *arg)
+{
+	const __u32 brk[2] = { LHREQ_BREAK, 0 };
+	unsigned char buf[sizeof(input.buf)];
+	struct timespec ts;
+	ssize_t n;
+
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return arg;	/* end of input: the guest gets no more */
+		if (raw_terminal)
+			count_ctrl_c(buf, n);
+		pthread_mutex_lock(&input.lock);
+		memcpy(input.buf, buf, n);
+		input.len = n;
+		while (input.len) {
+			if (write(input.fd, brk, sizeof(brk)) < 0)
+				die("cannot interrupt the guest: %s", strerror(errno));
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000 * 1000 * 1000;
+			}
+			pthread_cond_timedwait(&input.taken, &input.lock, &ts);
+		}
+		pthread_mutex_unlock(&input.lock);
+	}
+}
+
+/* In the main thread, between two read()s: hand over pending input. */
+static void deliver_input(int fd)
+{
+	__u32 req[2] = { LHREQ_GETDMA, 0 };
+	struct lguest_dma *dma;
+	size_t done = 0;
+	unsigned int i;
+	ssize_t pa;
+
+	pthread_mutex_lock(&input.lock);
+	if (!input.len)
+		goto out;
+	req[1] = console_key;
+	pa = write(fd, req, sizeof(req));
+	if (pa < 0)
+		goto out;	/* no buffer free yet: the thread asks again */
+	dma = dma_range(pa, sizeof(*dma));
+	if (!dma)
+		die("the host gave an input buffer at %#zx, outside guest memory", pa);
+	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i] && done < input.len; i++) {
+		size_t n = input.len - done;
+		unsigned char *p = dma_range(dma->addr[i], dma->len[i]);
+
+		if (!p)
+			die("console input buffer at %#x+%u is outside guest memory",
+			    dma->addr[i], dma->len[i]);
+		if (n > dma->len[i])
+			n = dma->len[i];
+		memcpy(p, input.buf + done, n);
+		done += n;
+	}
+	dma->used_len = done;
+	req[0] = LHREQ_IRQ;
+	req[1] = CONSOLE_IRQ;
+	if (write(fd, req, sizeof(req)) < 0)
+		die("cannot raise the console interrupt: %s", strerror(errno));
+	memmove(input.buf, input.buf + done, input.len - done);
+	input.len -= done;
+	if (!input.len)
+		pthread_cond_signal(&input.taken);
+out:
+	pthread_mutex_unlock(&input.lock);
+}
+
+static void start_input(int fd)
+{
+	pthread_t thread;
+
+	input.fd = fd;
+	setup_terminal();
+	if (pthread_create(&thread, NULL, input_thread, NULL))
+		die("cannot start the console input thread");
+}
+
 /*
  * Running the guest.  Each read() enters the guest and comes back when
  * it has something for us, in a struct lguest_exit.  Most of the time
@@ -727,9 +962,13 @@ static int run_guest(int fd)
 {
 	struct lguest_exit ex;
 	ssize_t r;
+	int err;
 
 	for (;;) {
 		r = read(fd, &ex, sizeof(ex));
+		err = errno;
+		deliver_input(fd);
+		errno = err;
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r < 0)
@@ -744,6 +983,9 @@ static int run_guest(int fd)
 		switch (ex.reason) {
 		case LGUEST_EXIT_CONSOLE:
 			write_console(&ex);
+			break;
+		case LGUEST_EXIT_DMA:
+			handle_dma(&ex);
 			break;
 		case LGUEST_EXIT_POWEROFF:
 			say("guest powered off");
@@ -801,7 +1043,7 @@ int main(int argc, char *argv[])
 	const char *initrd = NULL, *kernel, *cmdline;
 	unsigned long entry, top, pgdir;
 	struct boot_params *bp;
-	int i = 1;
+	int i = 1, fd;
 
 	parse_options(argc, argv, &i, &initrd);
 	if (i >= argc)
@@ -822,7 +1064,8 @@ int main(int argc, char *argv[])
 	 * boot parameters and the BSS need no clearing; and pages the guest
 	 * never touches cost the host nothing.
 	 */
-	guest_base = mmap(NULL, guest_size, PROT_READ | PROT_WRITE,
+	guest_base = mmap(NULL, guest_size + DEVICE_PAGES * PAGE_SIZE,
+			  PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (guest_base == MAP_FAILED)
 		die("cannot allocate %lu MB of guest memory: %s",
@@ -835,6 +1078,10 @@ int main(int argc, char *argv[])
 	pgdir = setup_pagetables(top);
 	setup_boot_params(bp, cmdline);
 
+	setup_devices();
+
 	/* Only now, with all our input checked, do we need the host. */
-	return run_guest(create_guest(entry, pgdir));
+	fd = create_guest(entry, pgdir);
+	start_input(fd);
+	return run_guest(fd);
 }

@@ -9,6 +9,7 @@
  * insmod.  If insmod returns, the host let the guest get away with it,
  * and the module says so and fails to load.
  */
+#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/string.h>
@@ -125,6 +126,90 @@ static void bad_stack(void)
 		     "movl %%eax, %%esp" ::: "eax", "memory");
 }
 
+/*
+ * DMA with bad arguments.  The buffers are in a page of ours; the key is
+ * that page too, which no device uses.
+ */
+static struct lguest_dma *dma_page(void)
+{
+	struct lguest_dma *dma = (void *)get_zeroed_page(GFP_KERNEL);
+
+	if (!dma)
+		panic("lg_hostile: no memory");
+	return dma;
+}
+
+static void dma_bind_past_end(void)
+{
+	lguest_hcall(LHCALL_BIND_DMA, __pa(dma_page()), 0xfffff000, 1 << 8 | 1, 0);
+}
+
+static void dma_bind_huge(void)
+{
+	struct lguest_dma *dma = dma_page();
+
+	lguest_hcall(LHCALL_BIND_DMA, __pa(dma), __pa(dma), 100000 << 8 | 1, 0);
+}
+
+static void dma_bind_irq(void)
+{
+	struct lguest_dma *dma = dma_page();
+
+	lguest_hcall(LHCALL_BIND_DMA, __pa(dma), __pa(dma), 1 << 8 | 40, 0);
+}
+
+static void dma_section_past_end(void)
+{
+	struct lguest_dma *dma = dma_page();
+
+	dma->addr[0] = 0xfffff000;
+	dma->len[0] = 16;
+	lguest_hcall(LHCALL_SEND_DMA, __pa(dma) + PAGE_SIZE / 2, __pa(dma), 0, 0);
+}
+
+static void dma_key_past_end(void)
+{
+	struct lguest_dma *dma = dma_page();
+
+	lguest_hcall(LHCALL_SEND_DMA, 0xfffff000, __pa(dma), 0, 0);
+}
+
+/*
+ * A guest's own buffers never receive its sends: bind one at a key in
+ * our private memory and send to that key.  The send goes to the
+ * Launcher, which has no device there: nothing moves, and the guest goes
+ * on.  The case "fails" (insmod says so) and the guest powers off.
+ */
+static bool dma_send_to_self(void)
+{
+	struct lguest_dma *dma = dma_page();
+	static const char msg[] = "to myself";
+	unsigned long key = __pa(dma) + PAGE_SIZE / 2;
+	char *rx = (char *)dma + 1024, *tx = (char *)dma + 2048;
+
+	dma[0].addr[0] = __pa(rx);
+	dma[0].len[0] = 64;
+	memcpy(tx, msg, sizeof(msg));
+	dma[1].addr[0] = __pa(tx);
+	dma[1].len[0] = sizeof(msg);
+	if (!lguest_hcall(LHCALL_BIND_DMA, key, __pa(&dma[0]), 1 << 8 | 5, 0)) {
+		pr_err("lg_hostile: dma-send-to-self: the bind failed\n");
+		return false;
+	}
+	lguest_hcall(LHCALL_SEND_DMA, key, __pa(&dma[1]), 0, 0);
+	if (dma[0].used_len || dma[1].used_len || rx[0]) {
+		pr_err("lg_hostile: dma-send-to-self: the guest received its own send\n");
+		return false;
+	}
+	pr_info("lg_hostile: dma-send-to-self: ignored, as it should be\n");
+	return true;
+}
+
+static void dma_self(void)
+{
+	dma_send_to_self();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -144,6 +229,12 @@ static const struct {
 	{ "insn-mov-cr3", insn_mov_cr3 },
 	{ "insn-sysenter", insn_sysenter },
 	{ "bad-stack", bad_stack },
+	{ "dma-bind-past-end", dma_bind_past_end },
+	{ "dma-bind-huge", dma_bind_huge },
+	{ "dma-bind-irq", dma_bind_irq },
+	{ "dma-section-past-end", dma_section_past_end },
+	{ "dma-key-past-end", dma_key_past_end },
+	{ "dma-send-to-self", dma_self },
 };
 
 static int __init lg_hostile_init(void)

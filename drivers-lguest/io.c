@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * I/O: the DMA hypercalls, by which guests move data to each other and
+ * to their Launchers.
+ *
+ * The model is as small as we could make it.  A guest that wants to
+ * receive binds an array of struct lguest_dma (each a list of buffers in
+ * its memory, and a used_len) at a key, with an interrupt to raise when
+ * one of them is filled.  A guest that wants to send describes its data
+ * the same way and names the key.  If another guest has bound that key,
+ * we copy from the sender's buffers into the first of the receiver's
+ * that is still empty (used_len 0), write the number of bytes into both
+ * used_len fields and raise the receiver's interrupt.
+ *
+ * A key is a guest-physical address, but what it names is the memory
+ * behind it: the Launcher's page there.  So two guests whose Launchers
+ * map one file with MAP_SHARED (the --sharenet option) meet at the same
+ * key even if the file sits at different guest addresses.  A key in
+ * private memory can only be the guest's own business with its Launcher:
+ * a send there (that no other guest could have bound) stops the guest
+ * and read() hands the Launcher the sender's lguest_dma, as
+ * LGUEST_EXIT_DMA.  Buffers a guest bound itself never receive its own
+ * sends; that is how a device's send and its receive buffers share one
+ * key.
+ */
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "lg.h"
+
+/* What a key names: an inode and offset (shared), or an mm and address. */
+struct dma_key {
+	void *object;
+	unsigned long long offset;
+	bool shared;
+};
+
+/* One LHCALL_BIND_DMA that is in force. */
+struct dma_binding {
+	struct list_head list;		/* in dma_bindings */
+	struct lguest *lg;
+	struct dma_key key;
+	unsigned long guest_key;	/* the key as that guest wrote it */
+	unsigned long dmas;		/* guest-physical array of lguest_dma */
+	unsigned int num, next;		/* its length, and where to look first */
+	unsigned int irq;
+};
+
+/* Every binding of every guest.  A guest has at most LGUEST_MAX_BINDINGS. */
+static LIST_HEAD(dma_bindings);
+static DEFINE_MUTEX(dma_lock);
+
+/*
+ * Turn a guest's key into what it names.  We run in the guest's Launcher
+ * thread, so its memory is current->mm.  Returns false (and stops the
+ * guest) for a key outside its memory.
+ */
+static bool get_dma_key(struct lguest *lg, unsigned long key,
+			struct dma_key *k)
+{
+	unsigned long addr = lg->mem_base + key;
+	struct vm_area_struct *vma;
+
+	if (key >= lg->pfn_limit << PAGE_SHIFT || (key & 3)) {
+		kill_guest(lg, "DMA key %#lx is not an aligned address in guest memory",
+			   key);
+		return false;
+	}
+	mmap_read_lock(lg->mm);
+	vma = vma_lookup(lg->mm, addr);
+	if (vma && vma->vm_file && (vma->vm_flags & VM_SHARED)) {
+		k->object = file_inode(vma->vm_file);
+		k->offset = ((unsigned long long)vma->vm_pgoff << PAGE_SHIFT) +
+			    (addr - vma->vm_start);
+		k->shared = true;
+		ihold(k->object);
+	} else {
+		k->object = lg->mm;
+		k->offset = addr;
+		k->shared = false;
+	}
+	mmap_read_unlock(lg->mm);
+	return true;
+}
+
+static void put_dma_key(struct dma_key *k)
+{
+	if (k->shared)
+		iput(k->object);
+}
+
+static bool same_key(const struct dma_key *a, const struct dma_key *b)
+{
+	return a->object == b->object && a->offset == b->offset;
+}
+
+static void free_binding(struct dma_binding *b)
+{
+	list_del(&b->list);
+	put_dma_key(&b->key);
+	kfree(b);
+}
+
+/*
+ * LHCALL_BIND_DMA(key, dmas, num << 8 | irq): returns 1 when bound, 0
+ * when the guest has no binding left.  irq 0 unbinds the array dmas from
+ * key.
+ */
+unsigned long bind_dma(struct lguest *lg, unsigned long key,
+		       unsigned long dmas, unsigned long numirq)
+{
+	unsigned int num = numirq >> 8, irq = numirq & 0xFF, count = 0;
+	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
+	struct dma_binding *b, *tmp;
+	struct dma_key k;
+
+	if (irq >= LGUEST_IRQS) {
+		kill_guest(lg, "LHCALL_BIND_DMA with irq %u", irq);
+		return 0;
+	}
+	if (!get_dma_key(lg, key, &k))
+		return 0;
+
+	mutex_lock(&dma_lock);
+	if (!irq) {
+		list_for_each_entry_safe(b, tmp, &dma_bindings, list)
+			if (b->lg == lg && same_key(&b->key, &k) && b->dmas == dmas)
+				free_binding(b);
+		goto out;
+	}
+	if (!num || num > LGUEST_MAX_DMAS || dmas >= limit ||
+	    num * sizeof(struct lguest_dma) > limit - dmas) {
+		kill_guest(lg, "LHCALL_BIND_DMA of %u buffers at %#lx", num, dmas);
+		goto out;
+	}
+	list_for_each_entry(b, &dma_bindings, list)
+		if (b->lg == lg)
+			count++;
+	if (count >= LGUEST_MAX_BINDINGS)
+		goto out;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		goto out;
+	b->lg = lg;
+	b->key = k;
+	b->guest_key = key;
+	b->dmas = dmas;
+	b->num = num;
+	b->irq = irq;
+	list_add_tail(&b->list, &dma_bindings);
+	mutex_unlock(&dma_lock);
+	return 1;
+out:
+	mutex_unlock(&dma_lock);
+	put_dma_key(&k);
+	return 0;
+}
+
+/* When a guest goes away, so do its bindings. */
+void release_all_dma(struct lguest *lg)
+{
+	struct dma_binding *b, *tmp;
+
+	mutex_lock(&dma_lock);
+	list_for_each_entry_safe(b, tmp, &dma_bindings, list)
+		if (b->lg == lg)
+			free_binding(b);
+	mutex_unlock(&dma_lock);
+}
+
+/*
+ * Read and check one struct lguest_dma: every section within guest
+ * memory and at most a page long.  Returns the number of sections, or -1
+ * after stopping the guest.
+ */
+static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
+{
+	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
+	int i;
+
+	if (!lgread(lg, dma, pa, sizeof(*dma)))
+		return -1;
+	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
+		if (dma->len[i] > PAGE_SIZE || dma->addr[i] >= limit ||
+		    dma->len[i] > limit - dma->addr[i]) {
+			kill_guest(lg, "DMA section %u at %#x+%u is past guest memory",
+				   i, dma->addr[i], dma->len[i]);
+			return -1;
+		}
+	}
+	return i;
+}
+
+/*
+ * The same for the receiver, whose memory is not ours: we reach it
+ * through its Launcher (access_process_vm() holds that process's address
+ * space while it copies, so a Launcher that is exiting is no danger).
+ * A receiver with bad buffers is not stopped from here (that is its own
+ * thread's business); it just gets nothing.
+ */
+static int read_remote_dma(struct lguest *rx, unsigned long pa,
+			   struct lguest_dma *dma)
+{
+	unsigned long limit = rx->pfn_limit << PAGE_SHIFT;
+	int i;
+
+	if (pa >= limit || sizeof(*dma) > limit - pa ||
+	    access_process_vm(rx->tsk, rx->mem_base + pa, dma, sizeof(*dma),
+			      FOLL_FORCE) != sizeof(*dma))
+		return -1;
+	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++)
+		if (dma->len[i] > PAGE_SIZE || dma->addr[i] >= limit ||
+		    dma->len[i] > limit - dma->addr[i])
+			return -1;
+	return i;
+}
+
+static bool write_remote(struct lguest *rx, unsigned long pa, void *buf,
+			 unsigned int len)
+{
+	return access_process_vm(rx->tsk, rx->mem_base + pa, buf, len,
+				 FOLL_FORCE | FOLL_WRITE) == len;
+}
+
+/*
+ * Copy the sender's sections into the receiver's, through a bounce page:
+ * the sender's memory is ours, the receiver's is another process's.
+ * Returns the bytes copied.
+ */
+static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
+		    struct lguest *rx, unsigned long rx_pa,
+		    const struct lguest_dma *dst, int nd, void *bounce)
+{
+	unsigned int si = 0, soff = 0, di = 0, doff = 0;
+	u32 total = 0;
+
+	while (si < ns && di < nd) {
+		unsigned int n = min(src->len[si] - soff, dst->len[di] - doff);
+
+		if (!lgread(tx, bounce, src->addr[si] + soff, n) ||
+		    !write_remote(rx, dst->addr[di] + doff, bounce, n))
+			break;
+		total += n;
+		soff += n;
+		doff += n;
+		if (soff == src->len[si]) {
+			si++;
+			soff = 0;
+		}
+		if (doff == dst->len[di]) {
+			di++;
+			doff = 0;
+		}
+	}
+	return total;
+}
+
+/*
+ * Give the sender's data to a buffer the receiving binding has free.
+ * Returns true if the binding had one (even if a bad buffer got nothing).
+ */
+static bool deliver_dma(struct lguest *tx, const struct lguest_dma *src,
+			int ns, struct dma_binding *b, u32 *used, void *bounce)
+{
+	struct lguest *rx = b->lg;
+	struct lguest_dma dst;
+	unsigned int i;
+
+	for (i = 0; i < b->num; i++) {
+		unsigned int n = (b->next + i) % b->num;
+		unsigned long pa = b->dmas + n * sizeof(struct lguest_dma);
+		int nd = read_remote_dma(rx, pa, &dst);
+
+		if (nd < 0 || dst.used_len)
+			continue;
+		*used = copy_dma(tx, src, ns, rx, pa, &dst, nd, bounce);
+		/*
+		 * used_len is what tells the receiver the buffer is full:
+		 * write it after the data, and a zero-length send still
+		 * marks the buffer (as 0, which it was), so raise the irq
+		 * anyway and let the receiver look.
+		 */
+		write_remote(rx, pa + offsetof(struct lguest_dma, used_len),
+			     used, sizeof(*used));
+		b->next = (n + 1) % b->num;
+		lguest_raise_irq(rx, b->irq);
+		return true;
+	}
+	return false;
+}
+
+/* LHCALL_SEND_DMA(key, dma). */
+void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
+{
+	struct lguest_dma dma;
+	struct dma_binding *b;
+	struct dma_key k;
+	void *bounce;
+	u32 used = 0;
+	int ns;
+
+	ns = read_dma(lg, pa, &dma);
+	if (ns < 0 || !get_dma_key(lg, key, &k))
+		return;
+
+	bounce = (void *)__get_free_page(GFP_KERNEL);
+	if (!bounce) {
+		put_dma_key(&k);
+		return;
+	}
+	mutex_lock(&dma_lock);
+	list_for_each_entry(b, &dma_bindings, list) {
+		if (b->lg == lg || !same_key(&b->key, &k))
+			continue;
+		if (deliver_dma(lg, &dma, ns, b, &used, bounce))
+			break;
+	}
+	mutex_unlock(&dma_lock);
+	free_page((unsigned long)bounce);
+
+	/*
+	 * Nobody else bound it.  A private key is the Launcher's: stop and
+	 * let it see the send (it writes used_len itself).
+	 */
+	if (list_entry_is_head(b, &dma_bindings, list) && !k.shared) {
+		guest_exit(lg, LGUEST_EXIT_DMA, pa, key);
+	} else {
+		lgwrite(lg, pa + offsetof(struct lguest_dma, used_len), &used,
+			sizeof(used));
+	}
+	put_dma_key(&k);
+}
+
+/*
+ * LHREQ_GETDMA from the Launcher: a buffer this guest bound at key that
+ * is still empty, for the Launcher to fill.  Returns its guest-physical
+ * address (the Launcher raises the binding's irq itself), or -ENOENT.
+ */
+long lguest_get_dma(struct lguest *lg, unsigned long key)
+{
+	struct dma_binding *b;
+	struct dma_key k;
+	long ret = -ENOENT;
+
+	if (key >= lg->pfn_limit << PAGE_SHIFT || (key & 3))
+		return -EINVAL;
+	/* Guest memory is the Launcher's: only it may ask. */
+	if (current->mm != lg->mm)
+		return -EPERM;
+	if (!get_dma_key(lg, key, &k))
+		return -EINVAL;
+	mutex_lock(&dma_lock);
+	list_for_each_entry(b, &dma_bindings, list) {
+		unsigned int i;
+
+		if (b->lg != lg || !same_key(&b->key, &k))
+			continue;
+		for (i = 0; i < b->num; i++) {
+			unsigned int n = (b->next + i) % b->num;
+			unsigned long pa = b->dmas + n * sizeof(struct lguest_dma);
+			u32 used;
+
+			if (copy_from_user(&used, (void __user *)(lg->mem_base + pa),
+					   sizeof(used)) || used)
+				continue;
+			b->next = (n + 1) % b->num;
+			ret = pa;
+			goto out;
+		}
+	}
+out:
+	mutex_unlock(&dma_lock);
+	put_dma_key(&k);
+	return ret;
+}
