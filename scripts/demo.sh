@@ -6,11 +6,11 @@
 # of the same kernel, whose console comes back prefixed "G1| ": it boots
 # to its /init, runs the workload and powers off.
 #
-# On a terminal you then get a shell on the host, to start guests by hand
-# (the line to type is printed); leave it with "reboot -f", or Ctrl-a x.
-# A guest's console takes no input yet, so guests run what their command
-# line says.  Without a terminal the demo stops after the first guest and
-# prints the console.
+# On a terminal a second guest then starts with an interactive shell on
+# the console (the Launcher passes keys through); "reboot -f" there ends
+# that guest and leaves you in a shell on the host, where "reboot -f"
+# ends the demo (or Ctrl-a x at any time).  Without a terminal the demo
+# stops after the first guest and prints the console.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +24,7 @@ export INITRD=$BUILD/initramfs-host.cpio.gz MEM=512
 if [ -t 0 ]; then
 	echo "Booting $kernel as an lguest host; leave with 'reboot -f' or Ctrl-a x."
 	LGTEST_INTERACTIVE=1 exec "$ROOT/scripts/qemu-boot.sh" "$kernel" - 0 \
-		"$append lgtest.run=demo,shell"
+		"$append lgtest.run=demo,demoshell,shell"
 fi
 log=$BUILD/demo.log
 "$ROOT/scripts/qemu-boot.sh" "$kernel" "$log" 300 "$append lgtest.run=demo" || true
