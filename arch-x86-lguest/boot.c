@@ -19,6 +19,7 @@
 #include <linux/clockchips.h>
 #include <linux/console.h>
 #include <linux/cpufeature.h>
+#include <linux/export.h>
 #include <linux/init.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -544,6 +545,7 @@ int lguest_setup_irq(unsigned int irq)
 	per_cpu(vector_irq, 0)[LGUEST_IRQ_VECTOR(irq)] = irq_to_desc(irq);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(lguest_setup_irq);
 
 static void __init lguest_init_IRQ(void)
 {

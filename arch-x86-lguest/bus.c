@@ -13,6 +13,7 @@
  * helpers at the end are the two hypercalls, for the drivers.
  */
 #include <linux/device.h>
+#include <linux/export.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/lguest_bus.h>

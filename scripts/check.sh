@@ -347,6 +347,53 @@ lguest_hostile() {
 	lguest_guest "$log" "$token" g7 "vmlinux, after the hostile guests"
 }
 
+# lguest_block LOG: g9 and g10 booted with root on lgba (a copy of
+# build/root.ext2), wrote 1 MB of random data to /data.bin, synced and
+# printed its md5; g9 then powered off, g10's launcher was killed with
+# SIGKILL.  The host sent both images out (gzip, base64): each must hold
+# the file with that md5, and g9's must pass e2fsck -fn.
+lguest_block() {
+	local log=$1 d name want got img fsck rc what
+	for d in 9 10; do
+		name=g$d
+		case $d in
+		9) what="root on lgba, write, sync, power off" ;;
+		*) what="root on lgba, write, sync, launcher killed (SIGKILL)" ;;
+		esac
+		if ! grep -q "^LGTEST: guest $name launch: " "$log"; then
+			fail "disk: $what" "never launched: the host did not get that far"
+			continue
+		fi
+		sed -n "s/^G$d| //p" "$log" > "$LOGS/guest-$name.log"
+		rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
+		want=$(sed -n 's/^LGTEST: block synced md5 //p' "$LOGS/guest-$name.log" | tail -n 1)
+		img=$LOGS/disk$d.ext2
+		sed -n "/^LGTEST: image disk$d begin\$/,/^LGTEST: image disk$d end\$/p" "$log" |
+			sed '1d;$d' | base64 -d 2>/dev/null | gunzip > "$img" 2>/dev/null
+		got=$(debugfs -R 'cat /data.bin' "$img" 2>/dev/null | md5sum | cut -d' ' -f1)
+		if [ -z "$want" ]; then
+			fail "disk: $what" "the guest never said it had synced ($(rc_meaning "$rc"))" "$LOGS/guest-$name.log"
+		elif [ "$got" != "$want" ]; then
+			fail "disk: $what" "md5 of /data.bin in the image is $got, the guest wrote $want" "$LOGS/guest-$name.log"
+		else
+			pass "disk: $what: /data.bin in the image has the guest's md5 $want"
+		fi
+		if [ $d = 9 ]; then
+			fsck=$LOGS/disk9.e2fsck
+			if e2fsck -fn "$img" >"$fsck" 2>&1 && [ "$rc" = 0 ]; then
+				pass "disk: e2fsck -fn finds the image clean after the guest's poweroff (launcher exit 0)"
+			else
+				fail "disk: e2fsck -fn finds the image clean after the guest's poweroff" \
+					"$(rc_meaning "$rc")" "$fsck"
+			fi
+		elif [ "$rc" = 137 ]; then
+			pass "disk: g10's launcher was killed by SIGKILL (exit 137)"
+		else
+			fail "disk: g10's launcher was killed by SIGKILL" "$(rc_meaning "$rc")" "$LOGS/guest-$name.log"
+		fi
+	done
+}
+
 # lguest_console LOG TOKEN: g8's launcher had "typed-TOKEN" on its
 # standard input; the guest must have read that line from its console.
 lguest_console() {
@@ -468,7 +515,7 @@ lguest_stage() {
 	# timer to measure it against (and the PIT fails), so tell it the rate.
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,console,badlauncher"
+	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -493,7 +540,7 @@ lguest_stage() {
 		fi
 	done
 	# The host's own lines: its kernel and /init, not what guests printed.
-	if grep -Ev '^([GH][0-9]+|B)\| ' "$log" |
+	if grep -Ev '^([GH][0-9]+|B)\| ' "$log" | sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
 	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$log.bad"; then
 		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
 	else
@@ -506,6 +553,7 @@ lguest_stage() {
 		lguest_guest "$log" "$token" "$g" "vmlinux, one of four at once"
 	done
 	lguest_hostile "$log" "$token"
+	lguest_block "$log"
 	lguest_console "$log" "$token"
 	lguest_badlauncher "$log"
 }

@@ -14,8 +14,9 @@
 #                                 /boot/guest.cpio.gz (the image above),
 #                                 /bin/lguest (out/lguest), lg.ko and its
 #                                 modules.dep in /lib/modules (out/modules/),
-#                                 tests/launcher-input.sh and
-#                                 tests/hostile.cases.  It is made
+#                                 tests/launcher-input.sh,
+#                                 tests/hostile.cases and an ext2 root
+#                                 image for a guest disk (build/root.ext2).  It is made
 #                                 only when out/ has a kernel; what is
 #                                 missing is said here and in its .list,
 #                                 which scripts/check.sh reads.
@@ -89,6 +90,7 @@ host_list() {
 		echo "warning: no out/lguest, the host image has no launcher" >&2
 	fi
 	echo "file /tests/hostile.cases $ROOT/tests/hostile.cases 0644 0 0"
+	echo "file /boot/root.ext2 $BUILD/root.ext2 0644 0 0"
 	if [ -f "$ROOT/tests/launcher-input.sh" ]; then
 		echo "file /tests/launcher-input.sh $ROOT/tests/launcher-input.sh 0755 0 0"
 	else
@@ -105,6 +107,22 @@ host_list() {
 	grep -qs '/lg\.ko:' "$mods"/*/modules.dep ||
 		echo "warning: no lg.ko in out/modules/lib/modules/*/modules.dep" >&2
 }
+
+# build/root.ext2: a 16 MB ext2 root file system for a guest's lgba, made
+# with mke2fs -d from busybox, /init and the test programs (not the
+# selftests).  The host initramfs carries it as /boot/root.ext2.
+root_image() {
+	local dir=$BUILD/root.d
+	rm -rf "$dir"
+	mkdir -p "$dir"/bin "$dir"/dev "$dir"/proc "$dir"/sys "$dir"/tmp "$dir"/tests
+	cp /bin/busybox "$dir"/bin/
+	install -m 0755 "$ROOT"/tests/init "$dir"/init
+	chmod 1777 "$dir"/tmp
+	cp "$progs"/* "$dir"/tests/
+	rm -f "$BUILD/root.ext2"
+	mke2fs -q -F -t ext2 -d "$dir" "$BUILD/root.ext2" 16M
+}
+root_image
 
 # image NAME LIST-FUNCTION...: build/NAME.cpio.gz from those entries.
 image() {

@@ -119,6 +119,11 @@ expect "unknown option after KERNEL" 1 "unknown option '--bogus'" \
 	64m "$tmp/random" --bogus root=/dev/lgba
 expect "initrd after KERNEL missing" 1 "cannot open initrd '$tmp/nonexistent': No such file or directory" \
 	64m "$tmp/random" --initrd="$tmp/nonexistent" root=/dev/ram0
+expect "block file missing" 1 "cannot open block file '$tmp/nonexistent': No such file or directory" \
+	64m "$tmp/random" --block="$tmp/nonexistent"
+expect "block file empty" 1 "block file '$tmp/empty' is too small for a disk (0 bytes)" \
+	--block "$tmp/empty" 64m "$tmp/random"
+expect "--block without a file" 1 "--block needs a file name" 64m "$tmp/random" --block
 expect "command line too long" 1 "kernel command line too long (at most 2047 bytes)" \
 	64m "$tmp/random" "$(printf '%2048s' '' | tr ' ' x)"
 

@@ -4,8 +4,9 @@
  *
  *	lguest [OPTIONS] MEM KERNEL [OPTIONS] [--] [KERNEL ARGS...]
  *
- * with the options --verbose and --initrd=FILE, before MEM or after
- * KERNEL, as in "lguest 64m vmlinux --initrd=initrd.img root=/dev/ram0".
+ * with the options --verbose, --initrd=FILE and --block=FILE, before
+ * MEM or after KERNEL, as in "lguest 64m vmlinux --block=rootfs
+ * root=/dev/lgba".
  *
  * A guest needs three things from us.  Memory: we take an ordinary
  * anonymous mapping of MEM bytes, and that *is* the guest's "physical"
@@ -36,6 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,12 +91,21 @@ static bool verbose;
 
 /*
  * The guest's memory: guest-physical 0 is at guest_base here.  guest_size
- * bytes of RAM, then DEVICE_PAGES pages for the devices (see
+ * bytes of RAM, then device_pages pages for the devices (see
  * setup_devices()).
  */
 static unsigned char *guest_base;
 static unsigned long guest_size;
-#define DEVICE_PAGES	2
+static unsigned long device_pages;
+
+/* The disks of --block=FILE, opened as the options are read. */
+#define MAX_BLOCKS	8
+static struct block {
+	const char *name;
+	int fd;
+	unsigned long long sectors;
+} blocks[MAX_BLOCKS];
+static unsigned int nblocks;
 
 /*
  * Bad input or trouble in the Launcher: one line on stderr, and exit
@@ -124,6 +135,8 @@ static void print_help(void)
 	puts("  KERNEL ARGS  the guest's command line: everything after the");
 	puts("               options that follow KERNEL, or after \"--\"");
 	puts("  --initrd=FILE  load FILE as the guest's initial ramdisk");
+	puts("  --block=FILE   give the guest a disk (lgba, lgbb, ...) that is");
+	puts("                 FILE, a file or block device (up to 8 times)");
 	puts("  --verbose      say what is loaded where, and each guest exit");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
 	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
@@ -688,7 +701,7 @@ static int create_guest(unsigned long entry, unsigned long pgdir)
 {
 	__u32 req[] = {
 		LHREQ_INITIALIZE, (__u32)(uintptr_t)guest_base,
-		guest_size / PAGE_SIZE + DEVICE_PAGES, entry, pgdir,
+		guest_size / PAGE_SIZE + device_pages, entry, pgdir,
 		BOOT_PARAMS_ADDR,
 	};
 	int fd;
@@ -734,66 +747,202 @@ static void write_console(const struct lguest_exit *ex)
 
 /*
  * Devices.  Past the guest's RAM, which is all its e820 map describes,
- * come a page of device descriptors and then the devices' own pages; the
- * guest's lguest bus finds the descriptors at its max_pfn.  There is one
- * device so far, the console, device 0 and so irq 1.  Its page is the key
- * of its DMA: the guest sends its output there, which only we serve, and
- * binds one buffer there that we fill with what is typed.
+ * come a page of device descriptors and then one page per device; the
+ * guest's lguest bus finds the descriptors at its max_pfn.  Device i
+ * interrupts with irq i + 1.  A device's page is also the key of its DMA,
+ * which only we serve: the host stops the guest on each send there and
+ * read() hands it to us (LGUEST_EXIT_DMA).  The disks come first, so
+ * that the first --block is lgba, then the console.
  */
-#define CONSOLE_IRQ	1
-
-static unsigned long console_key;
+static struct device {
+	__u16 type;
+	unsigned long key;		/* guest-physical address of its page */
+	unsigned int irq;
+	struct block *block;		/* for a disk */
+} devices[LGUEST_MAX_DEVICES];
+static unsigned int ndevices;
+static struct device *console;
 
 /* Any guest-physical range, the device pages included: for DMA. */
 static void *dma_range(unsigned long long addr, unsigned long long len)
 {
-	unsigned long long all = guest_size + DEVICE_PAGES * PAGE_SIZE;
+	unsigned long long all = guest_size + device_pages * PAGE_SIZE;
 
 	if (addr > all || len > all - addr)
 		return NULL;
 	return guest_base + addr;
 }
 
-static void setup_devices(void)
+static struct device *add_device(__u16 type)
 {
 	struct lguest_device_desc *desc = dma_range(guest_size, PAGE_SIZE);
+	struct device *dev = &devices[ndevices];
 
-	console_key = guest_size + PAGE_SIZE;
-	desc[0].type = LGUEST_DEVICE_T_CONSOLE;
-	desc[0].num_pages = 1;
-	desc[0].pfn = console_key / PAGE_SIZE;
-	say("device page at %#lx: console at %#lx, irq %d", guest_size,
-	    console_key, CONSOLE_IRQ);
+	dev->type = type;
+	dev->key = guest_size + (1 + ndevices) * PAGE_SIZE;
+	dev->irq = ndevices + 1;
+	desc[ndevices].type = type;
+	desc[ndevices].num_pages = 1;
+	desc[ndevices].pfn = dev->key / PAGE_SIZE;
+	ndevices++;
+	return dev;
+}
+
+static void setup_devices(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nblocks; i++) {
+		struct device *dev = add_device(LGUEST_DEVICE_T_BLOCK);
+		struct lguest_block_page *page = dma_range(dev->key, PAGE_SIZE);
+
+		dev->block = &blocks[i];
+		page->num_sectors = blocks[i].sectors;
+		say("disk lgb%c: '%s', %llu sectors, page %#lx, irq %u",
+		    'a' + i, blocks[i].name, blocks[i].sectors, dev->key, dev->irq);
+	}
+	console = add_device(LGUEST_DEVICE_T_CONSOLE);
+	say("console: page %#lx, irq %u", console->key, console->irq);
+}
+
+/* --block=FILE: a file or block device, read and written for the guest. */
+static void open_block(const char *name)
+{
+	struct block *b = &blocks[nblocks];
+	off_t size;
+
+	if (!*name)
+		die("--block needs a file name (see --help)");
+	if (nblocks == MAX_BLOCKS)
+		die("too many --block options (at most %d)", MAX_BLOCKS);
+	b->fd = open(name, O_RDWR);
+	if (b->fd < 0)
+		die("cannot open block file '%s': %s", name, strerror(errno));
+	size = lseek(b->fd, 0, SEEK_END);
+	if (size < 0)
+		die("cannot find the size of block file '%s': %s", name,
+		    strerror(errno));
+	if (size < 512)
+		die("block file '%s' is too small for a disk (%lld bytes)", name,
+		    (long long)size);
+	b->name = name;
+	b->sectors = size / 512;
+	nblocks++;
+}
+
+/* A DMA's sections as iovecs into guest memory, and their total. */
+static int dma_iov(struct lguest_dma *dma, struct iovec *iov, size_t *bytes)
+{
+	unsigned int i;
+
+	*bytes = 0;
+	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
+		iov[i].iov_base = dma_range(dma->addr[i], dma->len[i]);
+		iov[i].iov_len = dma->len[i];
+		if (!iov[i].iov_base)
+			die("DMA section at %#x+%u is outside guest memory",
+			    dma->addr[i], dma->len[i]);
+		*bytes += dma->len[i];
+	}
+	return i;
+}
+
+static void raise_irq(int fd, unsigned int irq)
+{
+	__u32 req[2] = { LHREQ_IRQ, irq };
+
+	if (write(fd, req, sizeof(req)) < 0)
+		die("cannot raise guest interrupt %u: %s", irq, strerror(errno));
 }
 
 /*
- * The guest sent DMA to a key that only we serve.  Console output is
- * written out; anything else was sent to nobody.  used_len tells the
- * guest how much we took.
+ * A disk request: the request is in the device's page, a write's data in
+ * the DMA the guest sent, a read's buffers in the one it bound at the
+ * page.  We do it all before the guest goes on, so its requests are done
+ * in order, and a write is in the host's page cache (a flush: on its
+ * disk) before the guest hears about it.
  */
-static void handle_dma(const struct lguest_exit *ex)
+static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
+{
+	struct lguest_block_page *page = dma_range(dev->key, sizeof(*page));
+	struct block *b = dev->block;
+	struct iovec iov[LGUEST_DMA_SECTIONS];
+	struct lguest_dma *reply;
+	__u32 req[2] = { LHREQ_GETDMA, dev->key };
+	size_t bytes;
+	ssize_t r = -1;
+	int n;
+
+	page->result = LGUEST_BLOCK_RESULT_ERROR;
+	switch (page->type) {
+	case LGUEST_BLOCK_WRITE:
+		n = dma_iov(dma, iov, &bytes);
+		if (page->sector <= b->sectors &&
+		    bytes <= (b->sectors - page->sector) * 512)
+			r = pwritev(b->fd, iov, n, page->sector * 512);
+		dma->used_len = r > 0 ? r : 0;
+		break;
+	case LGUEST_BLOCK_READ: {
+		ssize_t pa = write(fd, req, sizeof(req));
+
+		reply = pa < 0 ? NULL : dma_range(pa, sizeof(*reply));
+		if (!reply) {
+			say("disk '%s': a read with no buffer bound", b->name);
+			break;
+		}
+		n = dma_iov(reply, iov, &bytes);
+		if (page->sector <= b->sectors &&
+		    bytes <= (b->sectors - page->sector) * 512)
+			r = preadv(b->fd, iov, n, page->sector * 512);
+		reply->used_len = r > 0 ? r : 0;
+		break;
+	}
+	case LGUEST_BLOCK_FLUSH:
+		bytes = 0;
+		r = fdatasync(b->fd);
+		break;
+	default:
+		say("disk '%s': unknown request type %u", b->name, page->type);
+		break;
+	}
+	if (r >= 0 && (size_t)r == bytes)
+		page->result = LGUEST_BLOCK_RESULT_OK;
+	else if (r < 0)
+		say("disk '%s': request %u at sector %llu failed: %s", b->name,
+		    page->type, (unsigned long long)page->sector, strerror(errno));
+	raise_irq(fd, dev->irq);
+}
+
+/*
+ * The guest sent DMA to one of our devices: console output is written
+ * out, disk requests are done.  used_len tells the guest how much we
+ * took; a key that is none of ours took nothing.
+ */
+static void handle_dma(int fd, const struct lguest_exit *ex)
 {
 	struct lguest_dma *dma = dma_range(ex->arg[0], sizeof(*dma));
-	__u32 total = 0;
+	struct iovec iov[LGUEST_DMA_SECTIONS];
 	unsigned int i;
+	size_t bytes;
+	int n;
 
 	if (!dma)
 		die("the guest sent DMA from %#x, outside its memory", ex->arg[0]);
-	if (ex->arg[1] != console_key) {
+	for (i = 0; i < ndevices && devices[i].key != ex->arg[1]; i++)
+		;
+	if (i == ndevices) {
 		say("DMA to key %#x, which no device of ours has", ex->arg[1]);
 		dma->used_len = 0;
 		return;
 	}
-	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
-		const unsigned char *p = dma_range(dma->addr[i], dma->len[i]);
-
-		if (!p)
-			die("console DMA section at %#x+%u is outside guest memory",
-			    dma->addr[i], dma->len[i]);
-		write_out(p, dma->len[i]);
-		total += dma->len[i];
+	if (devices[i].type == LGUEST_DEVICE_T_BLOCK) {
+		block_request(fd, &devices[i], dma);
+		return;
 	}
-	dma->used_len = total;
+	n = dma_iov(dma, iov, &bytes);
+	for (i = 0; i < (unsigned int)n; i++)
+		write_out(iov[i].iov_base, iov[i].iov_len);
+	dma->used_len = bytes;
 }
 
 /*
@@ -910,7 +1059,7 @@ static void deliver_input(int fd)
 	pthread_mutex_lock(&input.lock);
 	if (!input.len)
 		goto out;
-	req[1] = console_key;
+	req[1] = console->key;
 	pa = write(fd, req, sizeof(req));
 	if (pa < 0)
 		goto out;	/* no buffer free yet: the thread asks again */
@@ -930,10 +1079,7 @@ static void deliver_input(int fd)
 		done += n;
 	}
 	dma->used_len = done;
-	req[0] = LHREQ_IRQ;
-	req[1] = CONSOLE_IRQ;
-	if (write(fd, req, sizeof(req)) < 0)
-		die("cannot raise the console interrupt: %s", strerror(errno));
+	raise_irq(fd, console->irq);
 	memmove(input.buf, input.buf + done, input.len - done);
 	input.len -= done;
 	if (!input.len)
@@ -985,7 +1131,7 @@ static int run_guest(int fd)
 			write_console(&ex);
 			break;
 		case LGUEST_EXIT_DMA:
-			handle_dma(&ex);
+			handle_dma(fd, &ex);
 			break;
 		case LGUEST_EXIT_POWEROFF:
 			say("guest powered off");
@@ -1030,6 +1176,10 @@ static void parse_options(int argc, char *argv[], int *i,
 			*initrd = arg + 9;
 		} else if (!strcmp(arg, "--initrd")) {
 			*initrd = ++(*i) < argc ? argv[*i] : "";
+		} else if (!strncmp(arg, "--block=", 8)) {
+			open_block(arg + 8);
+		} else if (!strcmp(arg, "--block")) {
+			open_block(++(*i) < argc ? argv[*i] : "");
 		} else {
 			die("unknown option '%s' (see --help)", arg);
 		}
@@ -1064,7 +1214,8 @@ int main(int argc, char *argv[])
 	 * boot parameters and the BSS need no clearing; and pages the guest
 	 * never touches cost the host nothing.
 	 */
-	guest_base = mmap(NULL, guest_size + DEVICE_PAGES * PAGE_SIZE,
+	device_pages = 1 + nblocks + 1;	/* descriptors, disks, console */
+	guest_base = mmap(NULL, guest_size + device_pages * PAGE_SIZE,
 			  PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (guest_base == MAP_FAILED)

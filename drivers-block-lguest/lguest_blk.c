@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lgba, lgbb, ...: the lguest guest's disks.
+ *
+ * Each is a file (or a block device) of the host that the Launcher opened
+ * for us (--block=FILE).  The device's page on the lguest bus starts with
+ * a struct lguest_block_page: the Launcher put the disk's size there, and
+ * we put each request there before we send DMA to the page's address,
+ * which only the Launcher serves.  It serves it while the guest waits in
+ * the hypercall, so when LHCALL_SEND_DMA returns the request is done and
+ * its result is in the page:
+ *
+ *  - a write sends the data itself;
+ *  - a read sends nothing (a "ping"), after we have pointed the one
+ *    buffer we keep bound at the page's address at the pages to read into;
+ *    the Launcher fills them and sets its used_len;
+ *  - a flush returns when what was written is on the host's disk.
+ *
+ * So there is one request in flight at a time, and each completes in
+ * queue_rq: simple and in order, which is what a guest that calls fsync()
+ * and then loses its Launcher needs.
+ */
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/lguest_bus.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <asm/lguest.h>
+
+struct lguest_blk {
+	struct lguest_device *ldev;
+	struct lguest_block_page *page;	/* the device's page, mapped */
+	unsigned long key;		/* its guest-physical address */
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	spinlock_t lock;		/* one request at a time */
+	struct lguest_dma send;		/* the data of a write, or a ping */
+	struct lguest_dma reply;	/* bound: the buffers of a read */
+	struct scatterlist sg[LGUEST_DMA_SECTIONS];
+};
+
+static unsigned int lguest_blk_count;
+
+/* The request's segments as DMA sections (queue limits keep them fit). */
+static void fill_dma(struct lguest_blk *lb, struct request *rq,
+		     struct lguest_dma *dma)
+{
+	unsigned int i, n;
+
+	memset(dma, 0, sizeof(*dma));
+	n = blk_rq_map_sg(rq->q, rq, lb->sg);
+	for (i = 0; i < n; i++) {
+		dma->addr[i] = sg_phys(&lb->sg[i]);
+		dma->len[i] = lb->sg[i].length;
+	}
+}
+
+static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
+					const struct blk_mq_queue_data *bd)
+{
+	struct lguest_blk *lb = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	blk_status_t status = BLK_STS_OK;
+	unsigned long flags;
+	u32 type;
+
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		type = LGUEST_BLOCK_READ;
+		break;
+	case REQ_OP_WRITE:
+		type = LGUEST_BLOCK_WRITE;
+		break;
+	case REQ_OP_FLUSH:
+		type = LGUEST_BLOCK_FLUSH;
+		break;
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+
+	blk_mq_start_request(rq);
+	spin_lock_irqsave(&lb->lock, flags);
+	lb->page->type = type;
+	lb->page->sector = blk_rq_pos(rq);
+	lb->page->result = LGUEST_BLOCK_RESULT_PENDING;
+	memset(&lb->send, 0, sizeof(lb->send));
+	if (type == LGUEST_BLOCK_READ)
+		fill_dma(lb, rq, &lb->reply);
+	else if (type == LGUEST_BLOCK_WRITE)
+		fill_dma(lb, rq, &lb->send);
+	lguest_send_dma(lb->key, &lb->send);
+
+	if (READ_ONCE(lb->page->result) != LGUEST_BLOCK_RESULT_OK ||
+	    (type == LGUEST_BLOCK_READ && lb->reply.used_len != blk_rq_bytes(rq)) ||
+	    (type == LGUEST_BLOCK_WRITE && lb->send.used_len != blk_rq_bytes(rq)))
+		status = BLK_STS_IOERR;
+	spin_unlock_irqrestore(&lb->lock, flags);
+
+	blk_mq_end_request(rq, status);
+	return BLK_STS_OK;
+}
+
+static const struct blk_mq_ops lguest_blk_mq_ops = {
+	.queue_rq	= lguest_blk_queue_rq,
+};
+
+static const struct block_device_operations lguest_blk_fops = {
+	.owner	= THIS_MODULE,
+};
+
+/* The Launcher also raises our irq when a request is done; we knew. */
+static irqreturn_t lguest_blk_interrupt(int irq, void *dev_id)
+{
+	return IRQ_HANDLED;
+}
+
+static int lguest_blk_probe(struct lguest_device *ldev)
+{
+	struct queue_limits lim = {
+		.max_segments		= LGUEST_DMA_SECTIONS,
+		.max_segment_size	= PAGE_SIZE,
+		.max_hw_sectors		= LGUEST_DMA_SECTIONS * PAGE_SIZE / 512,
+		.features		= BLK_FEAT_WRITE_CACHE,
+	};
+	unsigned int irq = lguest_device_irq(ldev);
+	struct lguest_blk *lb;
+	int err;
+
+	if (lguest_blk_count >= 26)
+		return -ENOSPC;
+	lb = kzalloc(sizeof(*lb), GFP_KERNEL);
+	if (!lb)
+		return -ENOMEM;
+	lb->ldev = ldev;
+	lb->key = lguest_device_pa(ldev);
+	spin_lock_init(&lb->lock);
+	sg_init_table(lb->sg, LGUEST_DMA_SECTIONS);
+	lb->page = memremap(lb->key, PAGE_SIZE, MEMREMAP_WB);
+	if (!lb->page) {
+		err = -ENOMEM;
+		goto free;
+	}
+
+	err = lguest_setup_irq(irq);
+	if (!err)
+		err = request_irq(irq, lguest_blk_interrupt, 0, "lguest_blk", lb);
+	if (err)
+		goto unmap;
+	err = lguest_bind_dma(lb->key, &lb->reply, 1, irq);
+	if (err)
+		goto free_irq;
+
+	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 1, 0);
+	if (err)
+		goto unbind;
+	lb->disk = blk_mq_alloc_disk(&lb->tag_set, &lim, lb);
+	if (IS_ERR(lb->disk)) {
+		err = PTR_ERR(lb->disk);
+		goto free_tags;
+	}
+	/* No major of our own: add_disk() gives us dynamic numbers. */
+	lb->disk->fops = &lguest_blk_fops;
+	lb->disk->private_data = lb;
+	snprintf(lb->disk->disk_name, sizeof(lb->disk->disk_name), "lgb%c",
+		 'a' + lguest_blk_count);
+	set_capacity(lb->disk, lb->page->num_sectors);
+	err = add_disk(lb->disk);
+	if (err)
+		goto put_disk;
+	lguest_blk_count++;
+	dev_set_drvdata(&ldev->dev, lb);
+	pr_info("%s: %llu sectors (irq %u)\n", lb->disk->disk_name,
+		(unsigned long long)lb->page->num_sectors, irq);
+	return 0;
+
+put_disk:
+	put_disk(lb->disk);
+free_tags:
+	blk_mq_free_tag_set(&lb->tag_set);
+unbind:
+	lguest_unbind_dma(lb->key, &lb->reply);
+free_irq:
+	free_irq(irq, lb);
+unmap:
+	memunmap(lb->page);
+free:
+	kfree(lb);
+	return err;
+}
+
+static struct lguest_driver lguest_blk_driver = {
+	.device_type	= LGUEST_DEVICE_T_BLOCK,
+	.probe		= lguest_blk_probe,
+	.drv		= {
+		.name	= "lguest_blk",
+	},
+};
+
+static int __init lguest_blk_init(void)
+{
+	return register_lguest_driver(&lguest_blk_driver);
+}
+module_init(lguest_blk_init);
+
+MODULE_DESCRIPTION("lguest guest block device");
+MODULE_LICENSE("GPL");
