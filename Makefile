@@ -7,6 +7,7 @@
 #   make check        static checks and boot tests; ends "N passed, N failed"
 #   make check-guest  only the lguest stage of make check: host and guests
 #   make check-bisect build the kernel after every patch of the series
+#   make bench        numbers: guest disk and boot against the host's
 #   make patches      regenerate the add-file patches from the folders
 #   make deps         install (as root) or list what the build needs
 #   make clean        remove build products, keep the unpacked kernel
@@ -17,7 +18,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel launcher demo check check-guest check-bisect clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-guest check-bisect bench clean distclean
 
 all: kernel
 
@@ -51,6 +52,9 @@ check: deps
 # an lguest host that runs guests.
 check-guest: kernel
 	@$(S)/check.sh guest
+
+bench: kernel
+	@$(S)/bench.sh
 
 check-bisect: deps
 	@$(S)/check-bisect.sh
