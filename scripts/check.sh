@@ -194,6 +194,18 @@ guest_known() {	# NAME
 		"$ROOT/tests/guest-selftests.known" 2>/dev/null
 }
 
+# guest_fact LOG NAME KEY: the value of the host's last line
+# "LGTEST: guest NAME KEY=VALUE" (rc, timeout, boot_seconds).
+guest_fact() {
+	sed -n "s/^LGTEST: guest $2 $3=//p" "$1" | tail -n 1
+}
+
+# guest_output LOG NAME FILE: guest NAME's own lines, which the host
+# prefixed with NAME in capitals and "| ", into FILE.
+guest_output() {
+	sed -n "s/^${2^^}| //p" "$1" > "$3"
+}
+
 # What a launcher's exit code says (lguest's own codes, then signals).
 rc_meaning() {
 	case "$1" in
@@ -276,16 +288,16 @@ lguest_selftests() {
 # from its lines in the host's log.
 lguest_guest() {
 	local log=$1 gtoken=$2.$3 name=$3 what=$4 full=${5:-}
-	local label="guest $3 ($4)" tag=${3^^} glog=$LOGS/guest-$3.log
+	local label="guest $3 ($4)" glog=$LOGS/guest-$3.log
 	local rc to secs ev up=0
 	if ! grep -q "^LGTEST: guest $name launch: " "$log"; then
 		fail "$label" "never launched: the host did not get that far"
 		return
 	fi
-	sed -n "s/^$tag| //p" "$log" > "$glog"
-	rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
-	to=$(sed -n "s/^LGTEST: guest $name timeout=//p" "$log" | tail -n 1)
-	secs=$(sed -n "s/^LGTEST: guest $name boot_seconds=//p" "$log" | tail -n 1)
+	guest_output "$log" "$name" "$glog"
+	rc=$(guest_fact "$log" "$name" rc)
+	to=$(guest_fact "$log" "$name" timeout)
+	secs=$(guest_fact "$log" "$name" boot_seconds)
 	ev=$glog
 	[ -s "$glog" ] || ev=$log
 	grep -qx "LGTEST: userspace token=$gtoken" "$glog" && up=1
@@ -335,8 +347,8 @@ lguest_hostile() {
 			continue
 		fi
 		glog=$LOGS/hostile-$c.log
-		sed -n "s/^${name^^}| //p" "$log" > "$glog"
-		rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
+		guest_output "$log" "$name" "$glog"
+		rc=$(guest_fact "$log" "$name" rc)
 		if [ "$rc" = "$want" ] && grep -qF -- "$text" "$glog"; then
 			pass "hostile guest: $c: exit $rc, '$text'"
 		else
@@ -364,8 +376,8 @@ lguest_block() {
 			fail "disk: $what" "never launched: the host did not get that far"
 			continue
 		fi
-		sed -n "s/^G$d| //p" "$log" > "$LOGS/guest-$name.log"
-		rc=$(sed -n "s/^LGTEST: guest $name rc=//p" "$log" | tail -n 1)
+		guest_output "$log" "$name" "$LOGS/guest-$name.log"
+		rc=$(guest_fact "$log" "$name" rc)
 		want=$(sed -n 's/^LGTEST: block synced md5 //p' "$LOGS/guest-$name.log" | tail -n 1)
 		img=$LOGS/disk$d.ext2
 		sed -n "/^LGTEST: image disk$d begin\$/,/^LGTEST: image disk$d end\$/p" "$log" |
@@ -402,8 +414,8 @@ lguest_console() {
 		fail "console input" "never launched: the host did not get that far"
 		return
 	fi
-	sed -n "s/^G8| //p" "$log" > "$glog"
-	rc=$(sed -n "s/^LGTEST: guest g8 rc=//p" "$log" | tail -n 1)
+	guest_output "$log" g8 "$glog"
+	rc=$(guest_fact "$log" g8 rc)
 	if grep -qx "LGTEST: console input: typed-$token" "$glog" && [ "$rc" = 0 ]; then
 		pass "console input: a line on the launcher's stdin reaches the guest, which exits 0"
 	else

@@ -830,6 +830,12 @@ static void open_block(const char *name)
 	nblocks++;
 }
 
+/* Do bytes from sector on lie within the disk? */
+static bool in_disk(const struct block *b, __u64 sector, size_t bytes)
+{
+	return sector <= b->sectors && bytes <= (b->sectors - sector) * 512;
+}
+
 /* A DMA's sections as iovecs into guest memory, and their total. */
 static int dma_iov(struct lguest_dma *dma, struct iovec *iov, size_t *bytes)
 {
@@ -877,8 +883,7 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 	switch (page->type) {
 	case LGUEST_BLOCK_WRITE:
 		n = dma_iov(dma, iov, &bytes);
-		if (page->sector <= b->sectors &&
-		    bytes <= (b->sectors - page->sector) * 512)
+		if (in_disk(b, page->sector, bytes))
 			r = pwritev(b->fd, iov, n, page->sector * 512);
 		dma->used_len = r > 0 ? r : 0;
 		break;
@@ -891,8 +896,7 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 			break;
 		}
 		n = dma_iov(reply, iov, &bytes);
-		if (page->sector <= b->sectors &&
-		    bytes <= (b->sectors - page->sector) * 512)
+		if (in_disk(b, page->sector, bytes))
 			r = preadv(b->fd, iov, n, page->sector * 512);
 		reply->used_len = r > 0 ? r : 0;
 		break;
