@@ -424,6 +424,125 @@ lguest_console() {
 	fi
 }
 
+# Networks (the steps sharenet and tunnet of tests/init).  Guests say
+# "LGTEST: net eth0 mac=M ip=A", "LGTEST: net ping A yes|no" and "LGTEST:
+# net arp A dev eth0 lladdr M ...", and each end of a TCP transfer
+# (tests/programs/nettest.c) "LGTEST: net recv|send bytes=N fnv=H ...
+# mbps=R"; the host's own ends say "net host recv", "net host send" and
+# so on.
+
+# net_field FILE WHAT KEY: KEY's value on the last "LGTEST: net WHAT ..." line.
+net_field() {
+	sed -n "s/^LGTEST: net $2 .*$3=\([^ ]*\).*/\1/p" "$1" | tail -n 1
+}
+
+# net_guest_log LOG NAME: the guest's lines into a file; says the file.
+net_guest_log() {
+	guest_output "$1" "$2" "$LOGS/guest-$2.log"
+	echo "$LOGS/guest-$2.log"
+}
+
+# net_transfer WHAT FROM-FILE FROM-KIND TO-FILE TO-KIND: both ends of a
+# 16 MB transfer saw the same bytes.
+net_transfer() {
+	local what=$1 ff=$2 fk=$3 tf=$4 tk=$5 sb sh rb rh mbps
+	sb=$(net_field "$ff" "$fk" bytes) sh=$(net_field "$ff" "$fk" fnv)
+	rb=$(net_field "$tf" "$tk" bytes) rh=$(net_field "$tf" "$tk" fnv)
+	mbps=$(net_field "$tf" "$tk" mbps)
+	if [ -n "$sb" ] && [ "$sb" = 16777216 ] && [ "$sb" = "$rb" ] && [ "$sh" = "$rh" ]; then
+		pass "net: $what: 16 MB over TCP, same FNV-1a hash at both ends ($sh, $mbps MB/s)"
+	else
+		fail "net: $what: 16 MB over TCP" \
+			"sent ${sb:-nothing} bytes hash ${sh:-none}, received ${rb:-nothing} bytes hash ${rh:-none}" "$tf"
+	fi
+}
+
+# net_pings WHAT FILE PEER-FILES...: the guest of FILE pinged each peer,
+# whose MAC its ARP table then had.
+net_pings() {
+	local what=$1 f=$2 pf ip mac bad=""
+	shift 2
+	for pf in "$@"; do
+		ip=$(net_field "$pf" eth0 ip) mac=$(net_field "$pf" eth0 mac)
+		grep -qx "LGTEST: net ping $ip yes" "$f" || bad+=" no answer from ${ip:-?};"
+		grep -q "^LGTEST: net arp $ip .*lladdr $mac" "$f" || bad+=" no ARP entry $ip -> ${mac:-?};"
+	done
+	if [ -z "$bad" ]; then
+		pass "net: $what"
+	else
+		fail "net: $what" "${bad% ;}" "$f"
+	fi
+}
+
+# net_rc WHAT LOG NAMES...: each guest launched, and its launcher exited 0.
+net_rc() {
+	local what=$1 log=$2 g rc bad=""
+	shift 2
+	for g in "$@"; do
+		rc=$(guest_fact "$log" "$g" rc)
+		[ "$rc" = 0 ] || bad+=" $g: $(rc_meaning "$rc");"
+	done
+	if [ -z "$bad" ]; then
+		pass "net: $what: every guest ran its steps and powered off (exit 0)"
+	else
+		fail "net: $what: every guest ran its steps and powered off" "${bad% ;}"
+	fi
+}
+
+lguest_net() {
+	local log=$1 f1 f2 i j n peers host=$LOGS/host-net.log
+	local -a f
+	if ! grep -q "^LGTEST: guest n1 launch: " "$log"; then
+		fail "net: --sharenet, --tunnet and bridge tests" "never launched: the host did not get that far"
+		return
+	fi
+	grep -v '^[A-Z][0-9]*| ' "$log" > "$host"
+
+	f1=$(net_guest_log "$log" n1) f2=$(net_guest_log "$log" n2)
+	net_rc "--sharenet, two guests" "$log" n1 n2
+	net_pings "--sharenet, two guests: each pings the other; ARP (a broadcast) finds its MAC" "$f1" "$f2"
+	net_pings "--sharenet, two guests: and the other way" "$f2" "$f1"
+	net_transfer "--sharenet, guest n2 to guest n1" "$f2" send "$f1" recv
+
+	for i in 3 4 5 6; do
+		f[i]=$(net_guest_log "$log" "n$i")
+	done
+	net_rc "--sharenet, four guests" "$log" n3 n4 n5 n6
+	for i in 3 4 5 6; do
+		peers=()
+		for j in 3 4 5 6; do
+			[ $j = $i ] || peers+=("${f[j]}")
+		done
+		net_pings "--sharenet, four guests: n$i pings the other three and has their MACs" "${f[i]}" "${peers[@]}"
+		n=$(( (i - 3 + 1) % 4 + 3 ))
+		net_transfer "--sharenet, four guests at once: n$i to n$n" "${f[i]}" send "${f[n]}" recv
+	done
+
+	f1=$(net_guest_log "$log" t1)
+	net_rc "--tunnet=192.168.19.1" "$log" t1
+	if grep -qx "LGTEST: net ping 192.168.19.1 yes" "$f1" &&
+	   grep -qx "LGTEST: net host ping 192.168.19.2 yes" "$host"; then
+		pass "net: --tunnet: the guest pings the host's tap address, and the host pings the guest"
+	else
+		fail "net: --tunnet: the guest and the host ping each other" \
+			"$(grep -h '^LGTEST: net .*ping' "$f1" "$host" | tr '\n' ';')" "$f1"
+	fi
+	net_transfer "--tunnet, guest to host" "$f1" send "$host" "host recv"
+	net_transfer "--tunnet, host to guest" "$host" "host send" "$f1" recv
+
+	f1=$(net_guest_log "$log" b1)
+	net_rc "--tunnet=bridge:lgbr0" "$log" b1
+	if grep -qx "LGTEST: net ping 192.168.20.1 yes" "$f1" &&
+	   grep -q "^LGTEST: net bridge ports .*lgtap" "$host"; then
+		pass "net: --tunnet=bridge:lgbr0: the tap is a port of lgbr0 and the guest pings the bridge's address"
+	else
+		fail "net: --tunnet=bridge:lgbr0: the tap is a port of lgbr0 and the guest pings the bridge's address" \
+			"$(grep -h '^LGTEST: net .*\(ping\|bridge ports\)' "$f1" "$host" | tr '\n' ';')" "$f1"
+	fi
+	net_transfer "--tunnet=bridge:lgbr0, guest to host" "$f1" send "$host" "bridge recv"
+	net_transfer "host loopback (for comparison)" "$host" "loopback send" "$host" "loopback recv"
+}
+
 # The bad-input test of the launcher (tests/launcher-input.sh, written by
 # the launcher's author): each of its PASS, FAIL and SKIP lines counts here,
 # and its summary must agree with them and with its exit code.
@@ -527,7 +646,7 @@ lguest_stage() {
 	# timer to measure it against (and the PIT fails), so tell it the rate.
 	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher"
+	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -552,7 +671,7 @@ lguest_stage() {
 		fi
 	done
 	# The host's own lines: its kernel and /init, not what guests printed.
-	if grep -Ev '^([GH][0-9]+|B)\| ' "$log" | sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
+	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$log" | sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
 	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$log.bad"; then
 		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
 	else
@@ -568,6 +687,7 @@ lguest_stage() {
 	lguest_block "$log"
 	lguest_console "$log" "$token"
 	lguest_badlauncher "$log"
+	lguest_net "$log"
 }
 
 if [ "$ONLY" = guest ]; then

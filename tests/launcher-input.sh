@@ -124,6 +124,40 @@ expect "block file missing" 1 "cannot open block file '$tmp/nonexistent': No suc
 expect "block file empty" 1 "block file '$tmp/empty' is too small for a disk (0 bytes)" \
 	--block "$tmp/empty" 64m "$tmp/random"
 expect "--block without a file" 1 "--block needs a file name" 64m "$tmp/random" --block
+# The networks.  Each fails before a tap device or /dev/lguest is
+# touched: these checks look at names and files only.
+expect "--tunnet without a value" 1 "--tunnet needs an IPv4 address or bridge:NAME" \
+	64m "$tmp/random" --tunnet=
+expect "--tunnet=not-an-ip" 1 "--tunnet=not-an-ip: not an IPv4 address or bridge:NAME" \
+	64m "$tmp/random" --tunnet=not-an-ip
+expect "--tunnet=300.1.2.3" 1 "--tunnet=300.1.2.3: not an IPv4 address" \
+	--tunnet 300.1.2.3 64m "$tmp/random"
+expect "--tunnet=bridge: with no name" 1 "--tunnet=bridge:: '' is not an interface name" \
+	64m "$tmp/random" --tunnet=bridge:
+expect "--tunnet=bridge:NAME that does not exist" 1 \
+	"--tunnet=bridge:nosuchbr0: there is no bridge 'nosuchbr0'" \
+	64m "$tmp/random" --tunnet=bridge:nosuchbr0
+expect "--tunnet=bridge:lo, not a bridge" 1 "--tunnet=bridge:lo: 'lo' is not a bridge" \
+	64m "$tmp/random" --tunnet=bridge:lo
+expect "--sharenet without a file" 1 "--sharenet needs a file name" \
+	64m "$tmp/random" --sharenet
+expect "--sharenet in a missing directory" 1 \
+	"cannot open --sharenet file '$tmp/nonexistent/net': No such file or directory" \
+	64m "$tmp/random" --sharenet="$tmp/nonexistent/net"
+expect "--sharenet on a directory" 1 "cannot open --sharenet file '$tmp/dir': Is a directory" \
+	64m "$tmp/random" --sharenet="$tmp/dir"
+# Sixteen devices, with the console: one too many.
+set --
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	set -- "$@" --sharenet="$tmp/net"
+done
+expect "16 network devices" 1 "too many devices (at most 15 --block, --tunnet and --sharenet options)" \
+	"$@" 64m "$tmp/random"
+if [ -f "$tmp/net" ] && [ "$(wc -c <"$tmp/net")" = 4096 ]; then
+	pass "--sharenet creates a missing file, one page long"
+else
+	fail "--sharenet creates a missing file" "$tmp/net is not a 4096-byte file"
+fi
 expect "command line too long" 1 "kernel command line too long (at most 2047 bytes)" \
 	64m "$tmp/random" "$(printf '%2048s' '' | tr ' ' x)"
 

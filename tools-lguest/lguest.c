@@ -4,8 +4,9 @@
  *
  *	lguest [OPTIONS] MEM KERNEL [OPTIONS] [--] [KERNEL ARGS...]
  *
- * with the options --verbose, --initrd=FILE and --block=FILE, before
- * MEM or after KERNEL, as in "lguest 64m vmlinux --block=rootfs
+ * with the options --verbose, --initrd=FILE, --block=FILE, --tunnet=IP,
+ * --tunnet=bridge:BR and --sharenet=FILE, before MEM or after KERNEL, as
+ * in "lguest 64m vmlinux --tunnet=192.168.19.1 --block=rootfs
  * root=/dev/lgba".
  *
  * A guest needs three things from us.  Memory: we take an ordinary
@@ -27,15 +28,22 @@
  * restart it), 1 for bad input or a Launcher error, 2 when the guest
  * crashed, and 3 when the host stopped it.
  */
+#define _GNU_SOURCE		/* F_OFD_SETLK */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
@@ -45,7 +53,9 @@
 #include <zlib.h>
 #include <asm/bootparam.h>
 #include <linux/elf.h>
+#include <linux/if_tun.h>
 #include <linux/lguest_launcher.h>
+#include <linux/sockios.h>
 
 /*
  * The guest kernel is linked to run at physical 16 MB and needs room
@@ -108,6 +118,20 @@ static struct block {
 static unsigned int nblocks;
 
 /*
+ * The networks of --tunnet and --sharenet, also set up as the options are
+ * read (see "Networks" below).
+ */
+static struct net {
+	const char *arg;		/* the option, for messages */
+	int tapfd;			/* --tunnet: our tap device */
+	int filefd;			/* --sharenet: the shared file */
+	char tapname[IFNAMSIZ];
+	unsigned int slot;		/* the guest's slot on the network */
+	struct lguest_net_slot peer;	/* --tunnet: the tap's slot 0 */
+} nets[LGUEST_MAX_DEVICES];
+static unsigned int nnets;
+
+/*
  * Bad input or trouble in the Launcher: one line on stderr, and exit
  * status 1.  And with --verbose, what we are doing, also on stderr, so
  * that stdout is the guest's console alone.  (Macros, so that the
@@ -137,6 +161,12 @@ static void print_help(void)
 	puts("  --initrd=FILE  load FILE as the guest's initial ramdisk");
 	puts("  --block=FILE   give the guest a disk (lgba, lgbb, ...) that is");
 	puts("                 FILE, a file or block device (up to 8 times)");
+	puts("  --tunnet=IP    give the guest a network interface to this host:");
+	puts("                 a tap device with address IP/24 (the guest then");
+	puts("                 takes another address of that network, e.g. IP+1)");
+	puts("  --tunnet=bridge:BR  the same, with the tap added to bridge BR");
+	puts("  --sharenet=FILE  a network interface to every guest given the");
+	puts("                 same FILE (created if missing)");
 	puts("  --verbose      say what is loaded where, and each guest exit");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
 	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
@@ -749,16 +779,18 @@ static void write_console(const struct lguest_exit *ex)
  * Devices.  Past the guest's RAM, which is all its e820 map describes,
  * come a page of device descriptors and then one page per device; the
  * guest's lguest bus finds the descriptors at its max_pfn.  Device i
- * interrupts with irq i + 1.  A device's page is also the key of its DMA,
- * which only we serve: the host stops the guest on each send there and
- * read() hands it to us (LGUEST_EXIT_DMA).  The disks come first, so
- * that the first --block is lgba, then the console.
+ * interrupts with irq i + 1.  A device's page is also the key of its DMA:
+ * the host stops the guest on each send there that no other guest takes
+ * and read() hands it to us (LGUEST_EXIT_DMA).  The devices are in the
+ * order of their options, so that the first --block is lgba and the
+ * first network eth0, and the console comes last.
  */
 static struct device {
 	__u16 type;
 	unsigned long key;		/* guest-physical address of its page */
 	unsigned int irq;
 	struct block *block;		/* for a disk */
+	struct net *net;		/* for a network */
 } devices[LGUEST_MAX_DEVICES];
 static unsigned int ndevices;
 static struct device *console;
@@ -773,36 +805,54 @@ static void *dma_range(unsigned long long addr, unsigned long long len)
 	return guest_base + addr;
 }
 
-static struct device *add_device(__u16 type)
+/* As the options are read: the console takes the last place. */
+static struct device *new_device(__u16 type)
 {
-	struct lguest_device_desc *desc = dma_range(guest_size, PAGE_SIZE);
 	struct device *dev = &devices[ndevices];
 
+	if (ndevices >= LGUEST_MAX_DEVICES - (type != LGUEST_DEVICE_T_CONSOLE))
+		die("too many devices (at most %d --block, --tunnet and --sharenet options)",
+		    LGUEST_MAX_DEVICES - 1);
 	dev->type = type;
 	dev->key = guest_size + (1 + ndevices) * PAGE_SIZE;
 	dev->irq = ndevices + 1;
-	desc[ndevices].type = type;
-	desc[ndevices].num_pages = 1;
-	desc[ndevices].pfn = dev->key / PAGE_SIZE;
 	ndevices++;
 	return dev;
 }
 
+static void setup_net(struct device *dev);
+
+/*
+ * With guest memory in place: the descriptors, and what each device
+ * keeps in its page.
+ */
 static void setup_devices(void)
 {
+	struct lguest_device_desc *desc = dma_range(guest_size, PAGE_SIZE);
 	unsigned int i;
 
-	for (i = 0; i < nblocks; i++) {
-		struct device *dev = add_device(LGUEST_DEVICE_T_BLOCK);
-		struct lguest_block_page *page = dma_range(dev->key, PAGE_SIZE);
+	for (i = 0; i < ndevices; i++) {
+		struct device *dev = &devices[i];
 
-		dev->block = &blocks[i];
-		page->num_sectors = blocks[i].sectors;
-		say("disk lgb%c: '%s', %llu sectors, page %#lx, irq %u",
-		    'a' + i, blocks[i].name, blocks[i].sectors, dev->key, dev->irq);
+		/* The keys were worked out before we knew the memory size. */
+		dev->key = guest_size + (1 + i) * PAGE_SIZE;
+		desc[i].type = dev->type;
+		desc[i].num_pages = 1;
+		desc[i].pfn = dev->key / PAGE_SIZE;
+		if (dev->block) {
+			struct lguest_block_page *page = dma_range(dev->key, PAGE_SIZE);
+
+			page->num_sectors = dev->block->sectors;
+			say("disk lgb%c: '%s', %llu sectors, page %#lx, irq %u",
+			    'a' + (int)(dev->block - blocks), dev->block->name,
+			    dev->block->sectors, dev->key, dev->irq);
+		} else if (dev->net) {
+			desc[i].features = dev->net->slot;
+			setup_net(dev);
+		} else {
+			say("console: page %#lx, irq %u", dev->key, dev->irq);
+		}
 	}
-	console = add_device(LGUEST_DEVICE_T_CONSOLE);
-	say("console: page %#lx, irq %u", console->key, console->irq);
 }
 
 /* --block=FILE: a file or block device, read and written for the guest. */
@@ -828,6 +878,7 @@ static void open_block(const char *name)
 	b->name = name;
 	b->sectors = size / 512;
 	nblocks++;
+	new_device(LGUEST_DEVICE_T_BLOCK)->block = b;
 }
 
 /* Do bytes from sector on lie within the disk? */
@@ -918,9 +969,295 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 }
 
 /*
+ * Networks.
+ *
+ * An lguest network is a page of slots, one per station: a MAC address
+ * and whether the station listens (struct lguest_net_slot).  A guest
+ * sends a frame by DMA to the key of each slot that should get it, and
+ * receives into buffers it binds at its own slot's key.
+ *
+ * --sharenet=FILE: the page is the first page of FILE, which we map over
+ * the device's page with MAP_SHARED.  Every guest whose Launcher maps the
+ * same file is on the network, and the host copies frames between them;
+ * we never see them.  Each Launcher takes a free slot by locking its byte
+ * of the file, and writes the guest's MAC address there.  The lock
+ * belongs to our open file (F_OFD_SETLK), so two --sharenet of one file
+ * take two slots, and the slot is free again when we exit, however we
+ * exit.
+ *
+ * --tunnet=IP or --tunnet=bridge:BR: the page is private, and the other
+ * station is us, in slot 0, listening to everything; the guest is slot 1.
+ * What the guest sends to slot 0 comes to us as LGUEST_EXIT_DMA and goes
+ * out on a tap device of the host, which has address IP or is a port of
+ * bridge BR.  A thread of ours reads the tap and puts each frame into one
+ * of the guest's buffers.
+ */
+
+/* Ours alone: 02 (locally administered), 'L', then our pid, and the slot. */
+static void make_mac(__u8 *mac, unsigned int slot)
+{
+	pid_t pid = getpid();
+
+	mac[0] = 0x02;
+	mac[1] = 'L';
+	mac[2] = pid >> 16;
+	mac[3] = pid >> 8;
+	mac[4] = pid;
+	mac[5] = slot;
+}
+
+static struct net *new_net(const char *arg)
+{
+	struct net *n = &nets[nnets++];
+
+	n->arg = arg;
+	n->tapfd = -1;
+	n->filefd = -1;
+	new_device(LGUEST_DEVICE_T_NET)->net = n;
+	return n;
+}
+
+/* An interface request on a socket, for the tap and the bridge. */
+static void net_ioctl(int sock, unsigned long req, struct ifreq *ifr,
+		      const struct net *n, const char *what)
+{
+	if (ioctl(sock, req, ifr) < 0)
+		die("--tunnet=%s: cannot %s: %s", n->arg, what, strerror(errno));
+}
+
+static void open_tunnet(const char *arg)
+{
+	const char *bridge = NULL;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct ifreq ifr;
+	struct net *n;
+	char path[64];
+	int sock;
+
+	if (!*arg)
+		die("--tunnet needs an IPv4 address or bridge:NAME (see --help)");
+	if (!strncmp(arg, "bridge:", 7)) {
+		bridge = arg + 7;
+		if (!*bridge || strlen(bridge) >= IFNAMSIZ)
+			die("--tunnet=%s: '%s' is not an interface name", arg, bridge);
+		if (!if_nametoindex(bridge))
+			die("--tunnet=%s: there is no bridge '%s' (create it first)",
+			    arg, bridge);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", bridge);
+		if (access(path, F_OK))
+			die("--tunnet=%s: '%s' is not a bridge", arg, bridge);
+	} else if (inet_pton(AF_INET, arg, &sin.sin_addr) != 1) {
+		die("--tunnet=%s: not an IPv4 address or bridge:NAME", arg);
+	}
+	if (nnets == ARRAY_SIZE(nets))
+		die("too many --tunnet and --sharenet options");
+	n = new_net(arg);
+	n->slot = 1;
+
+	/* A tap device: what we write to it, the host receives. */
+	n->tapfd = open("/dev/net/tun", O_RDWR);
+	if (n->tapfd < 0)
+		die("--tunnet=%s: cannot open /dev/net/tun: %s", arg, strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	strcpy(ifr.ifr_name, "lgtap%d");
+	net_ioctl(n->tapfd, TUNSETIFF, &ifr, n, "create a tap device");
+	memcpy(n->tapname, ifr.ifr_name, IFNAMSIZ);
+
+	sock = socket(AF_INET, SOCK_DGRAM, 0);
+	if (sock < 0)
+		die("--tunnet=%s: cannot make a socket: %s", arg, strerror(errno));
+	if (bridge) {
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, bridge);
+		ifr.ifr_ifindex = if_nametoindex(n->tapname);
+		net_ioctl(sock, SIOCBRADDIF, &ifr, n, "add the tap to the bridge");
+	} else {
+		memset(&ifr, 0, sizeof(ifr));
+		strcpy(ifr.ifr_name, n->tapname);
+		memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+		net_ioctl(sock, SIOCSIFADDR, &ifr, n, "set the tap's address");
+		inet_pton(AF_INET, "255.255.255.0", &sin.sin_addr);
+		memcpy(&ifr.ifr_netmask, &sin, sizeof(sin));
+		net_ioctl(sock, SIOCSIFNETMASK, &ifr, n, "set the tap's netmask");
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, n->tapname);
+	net_ioctl(sock, SIOCGIFFLAGS, &ifr, n, "read the tap's flags");
+	ifr.ifr_flags |= IFF_UP;
+	net_ioctl(sock, SIOCSIFFLAGS, &ifr, n, "bring the tap up");
+	net_ioctl(sock, SIOCGIFHWADDR, &ifr, n, "read the tap's MAC address");
+	memcpy(n->peer.mac, ifr.ifr_hwaddr.sa_data, sizeof(n->peer.mac));
+	n->peer.flags = LGUEST_NET_F_UP | LGUEST_NET_F_PROMISC;
+	close(sock);
+}
+
+static void open_sharenet(const char *name)
+{
+	struct lguest_net_slot slot = { .flags = 0 };
+	struct stat st;
+	struct net *n;
+	unsigned int i;
+	int fd;
+
+	if (!*name)
+		die("--sharenet needs a file name (see --help)");
+	fd = open(name, O_RDWR | O_CREAT, 0666);
+	if (fd < 0)
+		die("cannot open --sharenet file '%s': %s", name, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die("cannot read --sharenet file '%s': %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("--sharenet file '%s' is not a regular file", name);
+	if (st.st_size < (off_t)PAGE_SIZE && ftruncate(fd, PAGE_SIZE) < 0)
+		die("cannot extend --sharenet file '%s' to a page: %s", name,
+		    strerror(errno));
+	if (nnets == ARRAY_SIZE(nets))
+		die("too many --tunnet and --sharenet options");
+
+	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
+		struct flock fl = {
+			.l_type = F_WRLCK,
+			.l_whence = SEEK_SET,
+			.l_start = i,
+			.l_len = 1,
+		};
+
+		if (!fcntl(fd, F_OFD_SETLK, &fl))
+			break;
+		if (errno != EACCES && errno != EAGAIN)
+			die("cannot lock --sharenet file '%s': %s", name,
+			    strerror(errno));
+	}
+	if (i == LGUEST_NET_SLOTS)
+		die("--sharenet file '%s' has all %d slots taken", name,
+		    LGUEST_NET_SLOTS);
+	make_mac(slot.mac, i);
+	if (pwrite(fd, &slot, sizeof(slot), i * sizeof(slot)) != sizeof(slot))
+		die("cannot write --sharenet file '%s': %s", name, strerror(errno));
+	n = new_net(name);
+	n->filefd = fd;
+	n->slot = i;
+}
+
+/* With guest memory in place: the network's page. */
+static void setup_net(struct device *dev)
+{
+	struct net *n = dev->net;
+	struct lguest_net_slot *slots;
+
+	if (n->filefd >= 0) {
+		if (mmap(guest_base + dev->key, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, n->filefd, 0) == MAP_FAILED)
+			die("cannot map --sharenet file '%s': %s", n->arg,
+			    strerror(errno));
+		say("network '%s': slot %u, page %#lx, irq %u", n->arg, n->slot,
+		    dev->key, dev->irq);
+		return;
+	}
+	slots = dma_range(dev->key, PAGE_SIZE);
+	slots[0] = n->peer;
+	make_mac(slots[1].mac, 1);
+	say("network --tunnet=%s: tap %s, page %#lx, irq %u", n->arg, n->tapname,
+	    dev->key, dev->irq);
+}
+
+/* The guest sent a frame to slot 0 of a --tunnet network: out it goes. */
+static void net_send(struct device *dev, struct lguest_dma *dma)
+{
+	struct iovec iov[LGUEST_DMA_SECTIONS];
+	size_t bytes;
+	ssize_t r;
+	int n;
+
+	n = dma_iov(dma, iov, &bytes);
+	r = writev(dev->net->tapfd, iov, n);
+	if (r < 0)
+		say("--tunnet=%s: writing to %s: %s", dev->net->arg,
+		    dev->net->tapname, strerror(errno));
+	dma->used_len = r > 0 ? r : 0;
+}
+
+/*
+ * The other way, in a thread of its own: each frame the tap has goes into
+ * a buffer the guest bound at its slot.  While it has none free (it is
+ * busy, or its interface is down) the frames wait in the tap's queue,
+ * and we look again soon, less often the longer it lasts.
+ */
+struct net_thread_arg {
+	int fd;				/* /dev/lguest */
+	struct device *dev;
+};
+
+static void *net_thread(void *p)
+{
+	struct net_thread_arg *a = p;
+	struct device *dev = a->dev;
+	struct pollfd pfd = { .fd = dev->net->tapfd, .events = POLLIN };
+	__u32 req[2] = { LHREQ_GETDMA,
+			 dev->key + dev->net->slot * sizeof(struct lguest_net_slot) };
+	struct iovec iov[LGUEST_DMA_SECTIONS];
+	unsigned int backoff_ms = 1;
+	struct lguest_dma *dma;
+	size_t bytes;
+	ssize_t pa, r;
+	int n;
+
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("--tunnet=%s: poll: %s", dev->net->arg, strerror(errno));
+		}
+		pa = write(a->fd, req, sizeof(req));
+		if (pa < 0) {
+			if (errno != ENOENT)
+				die("--tunnet=%s: no receive buffer: %s",
+				    dev->net->arg, strerror(errno));
+			usleep(backoff_ms * 1000);
+			if (backoff_ms < 100)
+				backoff_ms *= 2;
+			continue;
+		}
+		backoff_ms = 1;
+		dma = dma_range(pa, sizeof(*dma));
+		if (!dma)
+			die("the host gave a receive buffer at %#zx, outside guest memory",
+			    pa);
+		n = dma_iov(dma, iov, &bytes);
+		r = readv(dev->net->tapfd, iov, n);
+		if (r <= 0)
+			continue;	/* the buffer stays free (used_len 0) */
+		dma->used_len = r;
+		raise_irq(a->fd, dev->irq);
+	}
+}
+
+static void start_nets(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ndevices; i++) {
+		struct net_thread_arg *a;
+		pthread_t thread;
+
+		if (!devices[i].net || devices[i].net->tapfd < 0)
+			continue;
+		a = malloc(sizeof(*a));
+		if (!a)
+			die("out of memory");
+		a->fd = fd;
+		a->dev = &devices[i];
+		if (pthread_create(&thread, NULL, net_thread, a))
+			die("cannot start the network thread for --tunnet=%s",
+			    devices[i].net->arg);
+	}
+}
+
+/*
  * The guest sent DMA to one of our devices: console output is written
- * out, disk requests are done.  used_len tells the guest how much we
- * took; a key that is none of ours took nothing.
+ * out, disk requests are done, frames go to the tap.  used_len tells the
+ * guest how much we took; a key that is none of ours took nothing.
  */
 static void handle_dma(int fd, const struct lguest_exit *ex)
 {
@@ -939,8 +1276,12 @@ static void handle_dma(int fd, const struct lguest_exit *ex)
 		dma->used_len = 0;
 		return;
 	}
-	if (devices[i].type == LGUEST_DEVICE_T_BLOCK) {
+	if (devices[i].block) {
 		block_request(fd, &devices[i], dma);
+		return;
+	}
+	if (devices[i].net) {
+		net_send(&devices[i], dma);
 		return;
 	}
 	n = dma_iov(dma, iov, &bytes);
@@ -1184,6 +1525,14 @@ static void parse_options(int argc, char *argv[], int *i,
 			open_block(arg + 8);
 		} else if (!strcmp(arg, "--block")) {
 			open_block(++(*i) < argc ? argv[*i] : "");
+		} else if (!strncmp(arg, "--tunnet=", 9)) {
+			open_tunnet(arg + 9);
+		} else if (!strcmp(arg, "--tunnet")) {
+			open_tunnet(++(*i) < argc ? argv[*i] : "");
+		} else if (!strncmp(arg, "--sharenet=", 11)) {
+			open_sharenet(arg + 11);
+		} else if (!strcmp(arg, "--sharenet")) {
+			open_sharenet(++(*i) < argc ? argv[*i] : "");
 		} else {
 			die("unknown option '%s' (see --help)", arg);
 		}
@@ -1218,7 +1567,8 @@ int main(int argc, char *argv[])
 	 * boot parameters and the BSS need no clearing; and pages the guest
 	 * never touches cost the host nothing.
 	 */
-	device_pages = 1 + nblocks + 1;	/* descriptors, disks, console */
+	console = new_device(LGUEST_DEVICE_T_CONSOLE);
+	device_pages = 1 + ndevices;	/* the descriptors, then each device */
 	guest_base = mmap(NULL, guest_size + device_pages * PAGE_SIZE,
 			  PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1238,5 +1588,6 @@ int main(int argc, char *argv[])
 	/* Only now, with all our input checked, do we need the host. */
 	fd = create_guest(entry, pgdir);
 	start_input(fd);
+	start_nets(fd);
 	return run_guest(fd);
 }

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lguest guest's network interfaces.
+ *
+ * An lguest network is as simple as a network can be: a page that every
+ * station on it can see, divided into slots (struct lguest_net_slot, in
+ * include/uapi/linux/lguest_launcher.h).  Each slot holds a station's MAC
+ * address and whether it is listening; our lguest_device_desc says which
+ * slot is ours.  There is no switch.  A station listens by binding
+ * receive buffers at its own slot's key, and sends a frame by DMA to the
+ * slot of every station that should get it, one hypercall each; when the
+ * hypercall returns, the frame is in that station's buffer (or it had no
+ * free buffer, and the frame is lost, as on a busy Ethernet).
+ *
+ * Who the other stations are is the Launcher's business.  With
+ * --sharenet=FILE the page is a file that other guests' Launchers map
+ * too, so the host copies our frames straight into those guests' buffers.
+ * With --tunnet the other station is the Launcher itself, in slot 0: it
+ * writes what we send to a tap device of the host, and fills our buffers
+ * with what it reads from there.
+ *
+ * The receive buffers stay ours for as long as the device exists, even
+ * while the interface is down: a Launcher may be about to fill one that
+ * it took just before we unbound them, and must not write into memory
+ * that has gone back to the allocator.  Frames are copied out of them
+ * into fresh sk_buffs in our NAPI poll.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/lguest_bus.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <asm/lguest.h>
+
+#define LGUEST_NET_RX_BUFS	32
+#define LGUEST_NET_BUF_LEN	(ETH_FRAME_LEN + VLAN_HLEN)
+
+struct lguest_net {
+	struct net_device *dev;
+	struct napi_struct napi;
+	struct lguest_net_slot *slots;	/* the network's page, mapped */
+	unsigned long page_pa;		/* its guest-physical address */
+	unsigned int slot;		/* ours */
+	unsigned int irq;
+	bool bound;			/* our receive buffers are bound */
+	struct lguest_dma *rx;		/* LGUEST_NET_RX_BUFS, bound */
+	void *rx_buf[LGUEST_NET_RX_BUFS];
+	unsigned int rx_next;		/* the next one the host fills */
+	struct lguest_dma *tx;		/* the frame being sent */
+};
+
+static unsigned long slot_key(const struct lguest_net *ln, unsigned int i)
+{
+	return ln->page_pa + i * sizeof(struct lguest_net_slot);
+}
+
+/*
+ * What the other stations see of us: up while our buffers are bound, and
+ * promiscuous when asked (a bridge in the guest wants every frame).
+ */
+static void lguest_net_update_slot(struct lguest_net *ln)
+{
+	u16 flags = 0;
+
+	if (ln->bound)
+		flags |= LGUEST_NET_F_UP;
+	if (ln->dev->flags & IFF_PROMISC)
+		flags |= LGUEST_NET_F_PROMISC;
+	WRITE_ONCE(ln->slots[ln->slot].flags, flags);
+}
+
+/* Should station i get a frame for dest? */
+static bool lguest_net_wants(const struct lguest_net *ln, unsigned int i,
+			     const u8 *dest)
+{
+	const struct lguest_net_slot *s = &ln->slots[i];
+	u16 flags = READ_ONCE(s->flags);
+
+	if (i == ln->slot || !(flags & LGUEST_NET_F_UP))
+		return false;
+	return is_multicast_ether_addr(dest) ||
+	       (flags & LGUEST_NET_F_PROMISC) || ether_addr_equal(dest, s->mac);
+}
+
+/*
+ * Sending: the frame is one DMA section (it is linear, and no longer
+ * than a page), sent to each station that wants it.  Each hypercall
+ * copies it before it returns, so we are done with the skb at the end.
+ */
+static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct lguest_net *ln = netdev_priv(dev);
+	bool delivered = false;
+	const u8 *dest;
+	unsigned int i;
+
+	if (skb_linearize(skb) || skb->len < ETH_HLEN ||
+	    skb->len > LGUEST_NET_BUF_LEN) {
+		DEV_STATS_INC(dev, tx_dropped);
+		goto out;
+	}
+	dest = eth_hdr(skb)->h_dest;
+	memset(ln->tx, 0, sizeof(*ln->tx));
+	ln->tx->addr[0] = virt_to_phys(skb->data);
+	ln->tx->len[0] = skb->len;
+
+	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
+		if (!lguest_net_wants(ln, i, dest))
+			continue;
+		lguest_send_dma(slot_key(ln, i), ln->tx);
+		if (ln->tx->used_len == skb->len)
+			delivered = true;
+		else
+			DEV_STATS_INC(dev, tx_carrier_errors);
+	}
+	if (delivered) {
+		DEV_STATS_INC(dev, tx_packets);
+		DEV_STATS_ADD(dev, tx_bytes, skb->len);
+	} else {
+		DEV_STATS_INC(dev, tx_dropped);
+	}
+out:
+	dev_consume_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+/*
+ * Receiving.  The host (or the Launcher) fills our buffers in turn, sets
+ * used_len and raises our interrupt; we take the frames in the same
+ * order and give each buffer back by clearing its used_len.
+ */
+static irqreturn_t lguest_net_interrupt(int irq, void *dev_id)
+{
+	struct lguest_net *ln = netdev_priv(dev_id);
+
+	napi_schedule(&ln->napi);
+	return IRQ_HANDLED;
+}
+
+static int lguest_net_poll(struct napi_struct *napi, int budget)
+{
+	struct lguest_net *ln = container_of(napi, struct lguest_net, napi);
+	struct net_device *dev = ln->dev;
+	int done = 0;
+
+	while (done < budget) {
+		unsigned int n = ln->rx_next;
+		u32 len = READ_ONCE(ln->rx[n].used_len);
+		struct sk_buff *skb;
+
+		if (!len)
+			break;
+		/* The frame was written before its used_len. */
+		rmb();
+		if (len < ETH_HLEN || len > LGUEST_NET_BUF_LEN) {
+			DEV_STATS_INC(dev, rx_length_errors);
+		} else {
+			skb = napi_alloc_skb(napi, len);
+			if (skb) {
+				skb_put_data(skb, ln->rx_buf[n], len);
+				skb->protocol = eth_type_trans(skb, dev);
+				DEV_STATS_INC(dev, rx_packets);
+				DEV_STATS_ADD(dev, rx_bytes, len);
+				napi_gro_receive(napi, skb);
+			} else {
+				DEV_STATS_INC(dev, rx_dropped);
+			}
+		}
+		/* Copied out: the buffer can take the next frame. */
+		smp_store_release(&ln->rx[n].used_len, 0);
+		ln->rx_next = (n + 1) % LGUEST_NET_RX_BUFS;
+		done++;
+	}
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+static int lguest_net_open(struct net_device *dev)
+{
+	struct lguest_net *ln = netdev_priv(dev);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < LGUEST_NET_RX_BUFS; i++)
+		ln->rx[i].used_len = 0;
+	ln->rx_next = 0;
+	napi_enable(&ln->napi);
+	err = lguest_bind_dma(slot_key(ln, ln->slot), ln->rx,
+			      LGUEST_NET_RX_BUFS, ln->irq);
+	if (err) {
+		napi_disable(&ln->napi);
+		return err;
+	}
+	ln->bound = true;
+	lguest_net_update_slot(ln);
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int lguest_net_stop(struct net_device *dev)
+{
+	struct lguest_net *ln = netdev_priv(dev);
+
+	netif_stop_queue(dev);
+	ln->bound = false;
+	lguest_net_update_slot(ln);
+	lguest_unbind_dma(slot_key(ln, ln->slot), ln->rx);
+	napi_disable(&ln->napi);
+	return 0;
+}
+
+static void lguest_net_set_rx_mode(struct net_device *dev)
+{
+	lguest_net_update_slot(netdev_priv(dev));
+}
+
+static const struct net_device_ops lguest_net_ops = {
+	.ndo_open		= lguest_net_open,
+	.ndo_stop		= lguest_net_stop,
+	.ndo_start_xmit		= lguest_net_xmit,
+	.ndo_set_rx_mode	= lguest_net_set_rx_mode,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+static int lguest_net_probe(struct lguest_device *ldev)
+{
+	struct device *d = &ldev->dev;
+	struct net_device *dev;
+	struct lguest_net *ln;
+	unsigned int i;
+	int err;
+
+	if (ldev->desc->features >= LGUEST_NET_SLOTS)
+		return -EINVAL;
+	dev = devm_alloc_etherdev(d, sizeof(*ln));
+	if (!dev)
+		return -ENOMEM;
+	SET_NETDEV_DEV(dev, d);
+	ln = netdev_priv(dev);
+	ln->dev = dev;
+	ln->slot = ldev->desc->features;
+	ln->irq = lguest_device_irq(ldev);
+	ln->page_pa = lguest_device_pa(ldev);
+	ln->slots = devm_memremap(d, ln->page_pa, PAGE_SIZE, MEMREMAP_WB);
+	if (IS_ERR(ln->slots))
+		return PTR_ERR(ln->slots);
+
+	/* Buffers in the kernel's direct map, so __pa() works for DMA. */
+	ln->tx = devm_kzalloc(d, sizeof(*ln->tx), GFP_KERNEL);
+	ln->rx = devm_kcalloc(d, LGUEST_NET_RX_BUFS, sizeof(*ln->rx),
+			      GFP_KERNEL);
+	if (!ln->tx || !ln->rx)
+		return -ENOMEM;
+	for (i = 0; i < LGUEST_NET_RX_BUFS; i++) {
+		ln->rx_buf[i] = devm_kmalloc(d, LGUEST_NET_BUF_LEN, GFP_KERNEL);
+		if (!ln->rx_buf[i])
+			return -ENOMEM;
+		ln->rx[i].addr[0] = virt_to_phys(ln->rx_buf[i]);
+		ln->rx[i].len[0] = LGUEST_NET_BUF_LEN;
+	}
+
+	/* The Launcher chose our address; if it did not, we do. */
+	if (is_valid_ether_addr(ln->slots[ln->slot].mac)) {
+		eth_hw_addr_set(dev, ln->slots[ln->slot].mac);
+	} else {
+		eth_hw_addr_random(dev);
+		memcpy(ln->slots[ln->slot].mac, dev->dev_addr, ETH_ALEN);
+	}
+	ln->slots[ln->slot].flags = 0;
+	dev->netdev_ops = &lguest_net_ops;
+	netif_napi_add(dev, &ln->napi, lguest_net_poll);
+
+	err = lguest_setup_irq(ln->irq);
+	if (!err)
+		err = devm_request_irq(d, ln->irq, lguest_net_interrupt, 0,
+				       "lguest_net", dev);
+	if (!err)
+		err = devm_register_netdev(d, dev);
+	if (err)
+		return err;
+	netdev_info(dev, "lguest network, slot %u of the page at %#lx (irq %u)\n",
+		    ln->slot, ln->page_pa, ln->irq);
+	return 0;
+}
+
+static struct lguest_driver lguest_net_driver = {
+	.device_type	= LGUEST_DEVICE_T_NET,
+	.probe		= lguest_net_probe,
+	.drv		= {
+		.name	= "lguest_net",
+	},
+};
+
+static int __init lguest_net_init(void)
+{
+	return register_lguest_driver(&lguest_net_driver);
+}
+module_init(lguest_net_init);
+
+MODULE_DESCRIPTION("lguest guest network device");
+MODULE_LICENSE("GPL");
