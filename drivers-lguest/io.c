@@ -259,8 +259,12 @@ static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
 }
 
 /*
- * Give the sender's data to a buffer the receiving binding has free.
- * Returns true if the binding had one (even if a bad buffer got nothing).
+ * Give the sender's data to a buffer the receiving binding has free: the
+ * first from the one after the last we filled.  Reading the receiver's
+ * buffers can sleep, and the receiver may free some meanwhile, so the
+ * one we fill is not always next to the last: receivers must not count
+ * on the order.  Returns true if the binding had one (even if a bad
+ * buffer got nothing).
  */
 static bool deliver_dma(struct lguest *tx, const struct lguest_dma *src,
 			int ns, struct dma_binding *b, u32 *used, void *bounce)

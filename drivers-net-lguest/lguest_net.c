@@ -48,7 +48,7 @@ struct lguest_net {
 	bool bound;			/* our receive buffers are bound */
 	struct lguest_dma *rx;		/* LGUEST_NET_RX_BUFS, bound */
 	void *rx_buf[LGUEST_NET_RX_BUFS];
-	unsigned int rx_next;		/* the next one the host fills */
+	unsigned int rx_next;		/* where we look for a frame first */
 	struct lguest_dma *tx;		/* the frame being sent */
 };
 
@@ -128,9 +128,14 @@ out:
 }
 
 /*
- * Receiving.  The host (or the Launcher) fills our buffers in turn, sets
- * used_len and raises our interrupt; we take the frames in the same
- * order and give each buffer back by clearing its used_len.
+ * Receiving.  The host (or the Launcher) fills a free buffer, sets its
+ * used_len and raises our interrupt; we give each buffer back by clearing
+ * its used_len.  The host looks for a free buffer from the one after the
+ * last it filled, so buffers mostly fill in turn, but not always: while it
+ * looks, we may free some behind it, and then it fills one past a buffer
+ * that is now free.  Waiting for that free one would stall us until the
+ * host came round to it again, so we take the next full buffer from
+ * where we are, wherever it is.
  */
 static irqreturn_t lguest_net_interrupt(int irq, void *dev_id)
 {
@@ -140,19 +145,28 @@ static irqreturn_t lguest_net_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
+static int lguest_net_next_full(struct lguest_net *ln)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < LGUEST_NET_RX_BUFS; i++) {
+		n = (ln->rx_next + i) % LGUEST_NET_RX_BUFS;
+		if (READ_ONCE(ln->rx[n].used_len))
+			return n;
+	}
+	return -1;
+}
+
 static int lguest_net_poll(struct napi_struct *napi, int budget)
 {
 	struct lguest_net *ln = container_of(napi, struct lguest_net, napi);
 	struct net_device *dev = ln->dev;
-	int done = 0;
+	int done = 0, n;
 
-	while (done < budget) {
-		unsigned int n = ln->rx_next;
+	while (done < budget && (n = lguest_net_next_full(ln)) >= 0) {
 		u32 len = READ_ONCE(ln->rx[n].used_len);
 		struct sk_buff *skb;
 
-		if (!len)
-			break;
 		/* The frame was written before its used_len. */
 		rmb();
 		if (len < ETH_HLEN || len > LGUEST_NET_BUF_LEN) {

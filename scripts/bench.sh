@@ -6,7 +6,9 @@
 # its /tmp, then a guest times the same with that file as its /dev/lgba
 # (O_DIRECT, 64 KB requests).  We also take, from one native boot and
 # from that guest, the kernel's uptime when it starts /init.  Printed as
-# MB/s and seconds, with the guest's as a ratio of the host's.  Under
+# MB/s and seconds, with the guest's as a ratio of the host's.  Then TCP
+# (16 MB, tests/programs/nettest) between two guests on a --sharenet and
+# from a guest to the host over --tunnet, against the host's loopback.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,7 @@ mkdir -p "$BUILD/logs"
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 INITRD=$BUILD/initramfs-host.cpio.gz MEM=512 "$ROOT/scripts/qemu-boot.sh" \
 	"$OUT/bzImage" "$log" 600 \
-	"lgtest.token=bench lgtest.run=bench${khz:+ tsc_early_khz=$khz}" || true
+	"lgtest.token=bench lgtest.run=bench,netbench${khz:+ tsc_early_khz=$khz}" || true
 "$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$nlog" 300 \
 	"lgtest.token=bench lgtest.run=" || true
 
@@ -47,3 +49,21 @@ printf '%-34s %10s %10s %8s\n' "kernel boot to /init, s (native)" \
 	"${nb:-?}" "${gb:-?}" "$(ratio "${gb:-0}" "${nb:-0}")"
 echo "(host: the main kernel under QEMU TCG, a file in its tmpfs; guest: an"
 echo " lguest guest in that host, the file as /dev/lgba, O_DIRECT, 64 KB)"
+
+# The networks, against TCP over the host's loopback.
+net() {	# PREFIX WHAT: MB/s on the last "PREFIXLGTEST: net WHAT ... mbps=" line
+	sed -n "s/^$1LGTEST: net $2 .*mbps=\([0-9.]*\).*/\1/p" "$log" | tail -n 1
+}
+lo=$(net "" "loopback recv")
+echo
+printf '%-34s %10s %8s
+' "TCP, 16 MB, MB/s" "" "ratio"
+printf '%-34s %10s %8s
+' "host loopback" "${lo:-?}" "1.00"
+printf '%-34s %10s %8s
+' "guest to guest (--sharenet)" "$(net 'N1| ' recv)" \
+	"$(ratio "$(net 'N1| ' recv)" "${lo:-0}")"
+printf '%-34s %10s %8s
+' "guest to host (--tunnet)" "$(net "" "host recv")" \
+	"$(ratio "$(net "" "host recv")" "${lo:-0}")"
+echo "(the same QEMU host; the ratio is against its loopback)"

@@ -146,17 +146,29 @@ expect "--sharenet in a missing directory" 1 \
 	64m "$tmp/random" --sharenet="$tmp/nonexistent/net"
 expect "--sharenet on a directory" 1 "cannot open --sharenet file '$tmp/dir': Is a directory" \
 	64m "$tmp/random" --sharenet="$tmp/dir"
-# Sixteen devices, with the console: one too many.
+# A --sharenet file must be on tmpfs; /proc is not, and a root Launcher
+# can open this one (it only looks at it).
+if [ "$(id -u)" = 0 ]; then
+	expect "--sharenet file not on tmpfs" 1 \
+		"--sharenet file '/proc/sys/kernel/hostname' must be on tmpfs" \
+		64m "$tmp/random" --sharenet=/proc/sys/kernel/hostname
+else
+	echo "SKIP: --sharenet file not on tmpfs: needs root to open the /proc file"
+fi
+# Sixteen devices, with the console: one too many.  The file is made on
+# /dev/shm, which is tmpfs.
+shm=$(mktemp -d /dev/shm/launcher-input.XXXXXX) || exit 1
+trap 'rm -rf "$tmp" "$shm"' EXIT
 set --
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
-	set -- "$@" --sharenet="$tmp/net"
+	set -- "$@" --sharenet="$shm/net"
 done
 expect "16 network devices" 1 "too many devices (at most 15 --block, --tunnet and --sharenet options)" \
 	"$@" 64m "$tmp/random"
-if [ -f "$tmp/net" ] && [ "$(wc -c <"$tmp/net")" = 4096 ]; then
+if [ -f "$shm/net" ] && [ "$(wc -c <"$shm/net")" = 4096 ]; then
 	pass "--sharenet creates a missing file, one page long"
 else
-	fail "--sharenet creates a missing file" "$tmp/net is not a 4096-byte file"
+	fail "--sharenet creates a missing file" "$shm/net is not a 4096-byte file"
 fi
 expect "command line too long" 1 "kernel command line too long (at most 2047 bytes)" \
 	64m "$tmp/random" "$(printf '%2048s' '' | tr ' ' x)"

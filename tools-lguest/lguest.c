@@ -45,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <time.h>
@@ -55,6 +56,7 @@
 #include <linux/elf.h>
 #include <linux/if_tun.h>
 #include <linux/lguest_launcher.h>
+#include <linux/magic.h>
 #include <linux/sockios.h>
 
 /*
@@ -166,7 +168,7 @@ static void print_help(void)
 	puts("                 takes another address of that network, e.g. IP+1)");
 	puts("  --tunnet=bridge:BR  the same, with the tap added to bridge BR");
 	puts("  --sharenet=FILE  a network interface to every guest given the");
-	puts("                 same FILE (created if missing)");
+	puts("                 same FILE (created if missing, on tmpfs)");
 	puts("  --verbose      say what is loaded where, and each guest exit");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
 	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
@@ -1095,6 +1097,8 @@ static void open_tunnet(const char *arg)
 static void open_sharenet(const char *name)
 {
 	struct lguest_net_slot slot = { .flags = 0 };
+	bool created = false;
+	struct statfs sfs;
 	struct stat st;
 	struct net *n;
 	unsigned int i;
@@ -1102,13 +1106,27 @@ static void open_sharenet(const char *name)
 
 	if (!*name)
 		die("--sharenet needs a file name (see --help)");
-	fd = open(name, O_RDWR | O_CREAT, 0666);
+	fd = open(name, O_RDWR);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0666);
+		created = fd >= 0;
+	}
 	if (fd < 0)
 		die("cannot open --sharenet file '%s': %s", name, strerror(errno));
 	if (fstat(fd, &st) < 0)
 		die("cannot read --sharenet file '%s': %s", name, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die("--sharenet file '%s' is not a regular file", name);
+	/*
+	 * The host keeps the page pinned while the guests use it, which it
+	 * only does for memory-backed files: a page that a disk file system
+	 * writes back cannot stay pinned.
+	 */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
+		if (created)
+			unlink(name);
+		die("--sharenet file '%s' must be on tmpfs (such as /dev/shm)", name);
+	}
 	if (st.st_size < (off_t)PAGE_SIZE && ftruncate(fd, PAGE_SIZE) < 0)
 		die("cannot extend --sharenet file '%s' to a page: %s", name,
 		    strerror(errno));
