@@ -811,8 +811,11 @@ static void *dma_range(unsigned long long addr, unsigned long long len)
 static struct device *new_device(__u16 type)
 {
 	struct device *dev = &devices[ndevices];
+	unsigned int room = LGUEST_MAX_DEVICES - 1;
 
-	if (ndevices >= LGUEST_MAX_DEVICES - (type != LGUEST_DEVICE_T_CONSOLE))
+	if (type == LGUEST_DEVICE_T_CONSOLE)
+		room++;
+	if (ndevices >= room)
 		die("too many devices (at most %d --block, --tunnet and --sharenet options)",
 		    LGUEST_MAX_DEVICES - 1);
 	dev->type = type;
@@ -1062,7 +1065,7 @@ static void open_tunnet(const char *arg)
 		die("--tunnet=%s: cannot open /dev/net/tun: %s", arg, strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	strcpy(ifr.ifr_name, "lgtap%d");
+	snprintf(ifr.ifr_name, IFNAMSIZ, "lgtap%%d");
 	net_ioctl(n->tapfd, TUNSETIFF, &ifr, n, "create a tap device");
 	memcpy(n->tapname, ifr.ifr_name, IFNAMSIZ);
 
@@ -1071,12 +1074,12 @@ static void open_tunnet(const char *arg)
 		die("--tunnet=%s: cannot make a socket: %s", arg, strerror(errno));
 	if (bridge) {
 		memset(&ifr, 0, sizeof(ifr));
-		strcpy(ifr.ifr_name, bridge);
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", bridge);
 		ifr.ifr_ifindex = if_nametoindex(n->tapname);
 		net_ioctl(sock, SIOCBRADDIF, &ifr, n, "add the tap to the bridge");
 	} else {
 		memset(&ifr, 0, sizeof(ifr));
-		strcpy(ifr.ifr_name, n->tapname);
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", n->tapname);
 		memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
 		net_ioctl(sock, SIOCSIFADDR, &ifr, n, "set the tap's address");
 		inet_pton(AF_INET, "255.255.255.0", &sin.sin_addr);
@@ -1084,7 +1087,7 @@ static void open_tunnet(const char *arg)
 		net_ioctl(sock, SIOCSIFNETMASK, &ifr, n, "set the tap's netmask");
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, n->tapname);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", n->tapname);
 	net_ioctl(sock, SIOCGIFFLAGS, &ifr, n, "read the tap's flags");
 	ifr.ifr_flags |= IFF_UP;
 	net_ioctl(sock, SIOCSIFFLAGS, &ifr, n, "bring the tap up");
