@@ -59,11 +59,16 @@ static const struct bus_type lguest_bus = {
 	.probe	= lguest_dev_probe,
 };
 
+/*
+ * Our devices never go away, and their drivers keep buffers the host or
+ * the Launcher may be about to fill: no unbinding them through sysfs.
+ */
 int register_lguest_driver(struct lguest_driver *drv)
 {
 	if (!lguest_descs)
 		return 0;
 	drv->drv.bus = &lguest_bus;
+	drv->drv.suppress_bind_attrs = true;
 	return driver_register(&drv->drv);
 }
 EXPORT_SYMBOL_GPL(register_lguest_driver);

@@ -367,8 +367,15 @@ long lguest_get_dma(struct lguest *lg, unsigned long key)
 			unsigned long pa = b->dmas + n * sizeof(struct lguest_dma);
 			u32 used;
 
-			if (copy_from_user(&used, (void __user *)(lg->mem_base + pa),
-					   sizeof(used)) || used)
+			/*
+			 * Without faulting: we hold dma_lock, and a Launcher
+			 * must not be able to stall every guest's DMA on a
+			 * page it never lets in.  A page that is not there
+			 * holds no free buffer for now.
+			 */
+			if (copy_from_user_nofault(&used,
+						   (void __user *)(lg->mem_base + pa),
+						   sizeof(used)) || used)
 				continue;
 			b->next = (n + 1) % b->num;
 			ret = pa;

@@ -474,23 +474,31 @@ net_pings() {
 	fi
 }
 
-# net_rc WHAT LOG NAMES...: each guest launched, and its launcher exited 0.
+# net_rc WHAT LOG TOKEN NAMES...: each guest got to the end of its steps
+# (its "done" line), powered off (launcher exit 0), and its kernel log has
+# no panic, BUG, WARNING or Oops.
 net_rc() {
-	local what=$1 log=$2 g rc bad=""
-	shift 2
+	local what=$1 log=$2 token=$3 g rc f bad=""
+	shift 3
 	for g in "$@"; do
+		f=$LOGS/guest-$g.log
 		rc=$(guest_fact "$log" "$g" rc)
 		[ "$rc" = 0 ] || bad+=" $g: $(rc_meaning "$rc");"
+		grep -qx "LGTEST: done token=$token.$g" "$f" ||
+			bad+=" $g: never got to the end of its steps;"
+		if grep -E 'Kernel panic|BUG:|WARNING:|Oops|general protection fault, ' "$f" >"$f.bad"; then
+			bad+=" $g: its kernel log has '$(head -n 1 "$f.bad")';"
+		fi
 	done
 	if [ -z "$bad" ]; then
-		pass "net: $what: every guest ran its steps and powered off (exit 0)"
+		pass "net: $what: every guest ran all its steps, its kernel log clean, and powered off (exit 0)"
 	else
-		fail "net: $what: every guest ran its steps and powered off" "${bad% ;}"
+		fail "net: $what: every guest ran all its steps, its kernel log clean, and powered off" "${bad% ;}"
 	fi
 }
 
 lguest_net() {
-	local log=$1 f1 f2 i j n peers host=$LOGS/host-net.log
+	local log=$1 token=$2 f1 f2 i j n peers host=$LOGS/host-net.log
 	local -a f
 	if ! grep -q "^LGTEST: guest n1 launch: " "$log"; then
 		fail "net: --sharenet, --tunnet and bridge tests" "never launched: the host did not get that far"
@@ -499,7 +507,7 @@ lguest_net() {
 	grep -v '^[A-Z][0-9]*| ' "$log" > "$host"
 
 	f1=$(net_guest_log "$log" n1) f2=$(net_guest_log "$log" n2)
-	net_rc "--sharenet, two guests" "$log" n1 n2
+	net_rc "--sharenet, two guests" "$log" "$token" n1 n2
 	net_pings "--sharenet, two guests: each pings the other; ARP (a broadcast) finds its MAC" "$f1" "$f2"
 	net_pings "--sharenet, two guests: and the other way" "$f2" "$f1"
 	net_transfer "--sharenet, guest n2 to guest n1" "$f2" send "$f1" recv
@@ -507,7 +515,7 @@ lguest_net() {
 	for i in 3 4 5 6; do
 		f[i]=$(net_guest_log "$log" "n$i")
 	done
-	net_rc "--sharenet, four guests" "$log" n3 n4 n5 n6
+	net_rc "--sharenet, four guests" "$log" "$token" n3 n4 n5 n6
 	for i in 3 4 5 6; do
 		peers=()
 		for j in 3 4 5 6; do
@@ -519,7 +527,7 @@ lguest_net() {
 	done
 
 	f1=$(net_guest_log "$log" t1)
-	net_rc "--tunnet=192.168.19.1" "$log" t1
+	net_rc "--tunnet=192.168.19.1" "$log" "$token" t1
 	if grep -qx "LGTEST: net ping 192.168.19.1 yes" "$f1" &&
 	   grep -qx "LGTEST: net host ping 192.168.19.2 yes" "$host"; then
 		pass "net: --tunnet: the guest pings the host's tap address, and the host pings the guest"
@@ -531,7 +539,7 @@ lguest_net() {
 	net_transfer "--tunnet, host to guest" "$host" "host send" "$f1" recv
 
 	f1=$(net_guest_log "$log" b1)
-	net_rc "--tunnet=bridge:lgbr0" "$log" b1
+	net_rc "--tunnet=bridge:lgbr0" "$log" "$token" b1
 	if grep -qx "LGTEST: net ping 192.168.20.1 yes" "$f1" &&
 	   grep -q "^LGTEST: net bridge ports .*lgtap" "$host"; then
 		pass "net: --tunnet=bridge:lgbr0: the tap is a port of lgbr0 and the guest pings the bridge's address"
@@ -687,7 +695,7 @@ lguest_stage() {
 	lguest_block "$log"
 	lguest_console "$log" "$token"
 	lguest_badlauncher "$log"
-	lguest_net "$log"
+	lguest_net "$log" "$token"
 }
 
 if [ "$ONLY" = guest ]; then

@@ -1097,6 +1097,34 @@ static void open_tunnet(const char *arg)
 	close(sock);
 }
 
+/*
+ * A Launcher that died left its guest's slot up, and the others would go
+ * on sending to it.  A slot after ours whose lock we can take has nobody:
+ * we mark it down while we hold the lock.  (The ones before ours were
+ * locked, by the living.)
+ */
+static void clear_dead_slots(int fd, unsigned int from)
+{
+	static const struct lguest_net_slot empty;
+	unsigned int i;
+
+	for (i = from; i < LGUEST_NET_SLOTS; i++) {
+		struct flock fl = {
+			.l_type = F_WRLCK,
+			.l_whence = SEEK_SET,
+			.l_start = i,
+			.l_len = 1,
+		};
+
+		if (fcntl(fd, F_OFD_SETLK, &fl))
+			continue;
+		if (pwrite(fd, &empty, sizeof(empty), i * sizeof(empty)) != sizeof(empty))
+			die("cannot write the --sharenet file: %s", strerror(errno));
+		fl.l_type = F_UNLCK;
+		fcntl(fd, F_OFD_SETLK, &fl);
+	}
+}
+
 static void open_sharenet(const char *name)
 {
 	struct lguest_net_slot slot = { .flags = 0 };
@@ -1109,10 +1137,13 @@ static void open_sharenet(const char *name)
 
 	if (!*name)
 		die("--sharenet needs a file name (see --help)");
+	/* Another Launcher may create it between our two tries. */
 	fd = open(name, O_RDWR);
 	if (fd < 0 && errno == ENOENT) {
 		fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0666);
 		created = fd >= 0;
+		if (fd < 0 && errno == EEXIST)
+			fd = open(name, O_RDWR);
 	}
 	if (fd < 0)
 		die("cannot open --sharenet file '%s': %s", name, strerror(errno));
@@ -1153,6 +1184,7 @@ static void open_sharenet(const char *name)
 	if (i == LGUEST_NET_SLOTS)
 		die("--sharenet file '%s' has all %d slots taken", name,
 		    LGUEST_NET_SLOTS);
+	clear_dead_slots(fd, i + 1);
 	make_mac(slot.mac, i);
 	if (pwrite(fd, &slot, sizeof(slot), i * sizeof(slot)) != sizeof(slot))
 		die("cannot write --sharenet file '%s': %s", name, strerror(errno));
@@ -1203,7 +1235,10 @@ static void net_send(struct device *dev, struct lguest_dma *dma)
  * The other way, in a thread of its own: each frame the tap has goes into
  * a buffer the guest bound at its slot.  While it has none free (it is
  * busy, or its interface is down) the frames wait in the tap's queue,
- * and we look again soon, less often the longer it lasts.
+ * and we look again soon, less often the longer it lasts.  The guest runs
+ * meanwhile, so we copy its buffer's description before we check it and
+ * use only our copy; a buffer too small for a frame's header loses the
+ * frame, so that a guest cannot keep us spinning on it.
  */
 struct net_thread_arg {
 	int fd;				/* /dev/lguest */
@@ -1218,8 +1253,9 @@ static void *net_thread(void *p)
 	__u32 req[2] = { LHREQ_GETDMA,
 			 dev->key + dev->net->slot * sizeof(struct lguest_net_slot) };
 	struct iovec iov[LGUEST_DMA_SECTIONS];
+	unsigned char scratch[ETH_FRAME_LEN];
 	unsigned int backoff_ms = 1;
-	struct lguest_dma *dma;
+	struct lguest_dma *dma, copy;
 	size_t bytes;
 	ssize_t pa, r;
 	int n;
@@ -1229,6 +1265,11 @@ static void *net_thread(void *p)
 			if (errno == EINTR)
 				continue;
 			die("--tunnet=%s: poll: %s", dev->net->arg, strerror(errno));
+		}
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			fprintf(stderr, "lguest: --tunnet=%s: %s is gone: %s\n",
+				dev->net->arg, dev->net->tapname, "no more frames");
+			return NULL;
 		}
 		pa = write(a->fd, req, sizeof(req));
 		if (pa < 0) {
@@ -1245,8 +1286,21 @@ static void *net_thread(void *p)
 		if (!dma)
 			die("the host gave a receive buffer at %#zx, outside guest memory",
 			    pa);
-		n = dma_iov(dma, iov, &bytes);
+		memcpy(&copy, dma, sizeof(copy));
+		__sync_synchronize();	/* no reading dma again after this */
+		n = dma_iov(&copy, iov, &bytes);
+		if (bytes < ETH_HLEN) {
+			say("--tunnet=%s: a receive buffer of %zu bytes: frame dropped",
+			    dev->net->arg, bytes);
+			r = read(dev->net->tapfd, scratch, sizeof(scratch));
+			continue;
+		}
 		r = readv(dev->net->tapfd, iov, n);
+		if (r < 0 && errno != EINTR && errno != EAGAIN) {
+			fprintf(stderr, "lguest: --tunnet=%s: reading %s: %s\n",
+				dev->net->arg, dev->net->tapname, strerror(errno));
+			return NULL;
+		}
 		if (r <= 0)
 			continue;	/* the buffer stays free (used_len 0) */
 		dma->used_len = r;
