@@ -1097,6 +1097,19 @@ static void open_tunnet(const char *arg)
 	close(sock);
 }
 
+/* Lock (F_WRLCK) or unlock (F_UNLCK) slot i's byte of a --sharenet file. */
+static int lock_slot(int fd, unsigned int i, short type)
+{
+	struct flock fl = {
+		.l_type = type,
+		.l_whence = SEEK_SET,
+		.l_start = i,
+		.l_len = 1,
+	};
+
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
 /*
  * A Launcher that died left its guest's slot up, and the others would go
  * on sending to it.  A slot after ours whose lock we can take has nobody:
@@ -1109,19 +1122,11 @@ static void clear_dead_slots(int fd, unsigned int from)
 	unsigned int i;
 
 	for (i = from; i < LGUEST_NET_SLOTS; i++) {
-		struct flock fl = {
-			.l_type = F_WRLCK,
-			.l_whence = SEEK_SET,
-			.l_start = i,
-			.l_len = 1,
-		};
-
-		if (fcntl(fd, F_OFD_SETLK, &fl))
+		if (lock_slot(fd, i, F_WRLCK))
 			continue;
 		if (pwrite(fd, &empty, sizeof(empty), i * sizeof(empty)) != sizeof(empty))
 			die("cannot write the --sharenet file: %s", strerror(errno));
-		fl.l_type = F_UNLCK;
-		fcntl(fd, F_OFD_SETLK, &fl);
+		lock_slot(fd, i, F_UNLCK);
 	}
 }
 
@@ -1168,14 +1173,7 @@ static void open_sharenet(const char *name)
 		die("too many --tunnet and --sharenet options");
 
 	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
-		struct flock fl = {
-			.l_type = F_WRLCK,
-			.l_whence = SEEK_SET,
-			.l_start = i,
-			.l_len = 1,
-		};
-
-		if (!fcntl(fd, F_OFD_SETLK, &fl))
+		if (!lock_slot(fd, i, F_WRLCK))
 			break;
 		if (errno != EACCES && errno != EAGAIN)
 			die("cannot lock --sharenet file '%s': %s", name,
