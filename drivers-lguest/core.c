@@ -97,9 +97,16 @@ void kill_guest(struct lguest *lg, const char *fmt, ...)
 	lg->dead = true;
 }
 
-/* Hand the Launcher an exit record at the next opportunity. */
+/*
+ * Hand the Launcher an exit record at the next opportunity.  There is room
+ * for one, and a stopped guest's reason must not be overwritten: every
+ * caller runs on a guest that has no record pending (see handle_trap()),
+ * and a dead guest's record stays as it is.
+ */
 void guest_exit(struct lguest *lg, u32 reason, u32 a0, u32 a1)
 {
+	if (lg->dead || WARN_ON_ONCE(lg->exit_pending))
+		return;
 	lg->exit.reason = reason;
 	lg->exit.arg[0] = a0;
 	lg->exit.arg[1] = a1;
@@ -198,7 +205,15 @@ static void handle_trap(struct lguest *lg)
 				lg->regs.edx, lg->regs.esi,
 			};
 
+			/*
+			 * The queued calls come first: they were made
+			 * before this one.  None of them can leave an exit
+			 * record (do_hypercalls() refuses those), but one
+			 * can stop the guest, and then this call is moot.
+			 */
 			do_hypercalls(lg);
+			if (lg->dead)
+				return;
 			do_one_hypercall(lg, &args);
 			lg->regs.eax = args.nr;
 			return;

@@ -159,7 +159,8 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 /*
  * The asynchronous ring.  The guest fills slots in order and marks each
  * ready; we run them in order and mark each free again.  A call that
- * would stop the guest or needs an answer cannot be queued.
+ * would stop the guest, has something for the Launcher or needs an answer
+ * cannot be queued: the guest makes those directly.
  */
 void do_hypercalls(struct lguest *lg)
 {
@@ -185,6 +186,9 @@ void do_hypercalls(struct lguest *lg)
 		case LHCALL_LGUEST_INIT:
 		case LHCALL_CONSOLE_WRITE:
 		case LHCALL_HALT:
+		case LHCALL_SHUTDOWN:
+		case LHCALL_BIND_DMA:
+		case LHCALL_SEND_DMA:
 			kill_guest(lg, "hypercall %lu cannot be queued", args.nr);
 			return;
 		}

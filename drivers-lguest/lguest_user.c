@@ -142,19 +142,25 @@ static ssize_t lg_read(struct file *file, char __user *out, size_t size,
 
 	if (!lg || size < sizeof(lg->exit))
 		return -EINVAL;
-	/* Guest memory is an address range of the thread that created it. */
-	if (current != lg->tsk)
+	/*
+	 * Guest memory is an address range of the thread that created it,
+	 * in the address space it had then: not in whatever program it may
+	 * have exec()ed since with this file still open.
+	 */
+	if (current != lg->tsk || current->mm != lg->mm)
 		return -EPERM;
 
 	if (mutex_lock_interruptible(&lg->lock))
 		return -EINTR;
 	err = lguest_run(lg);
 	if (!err) {
-		lg->exit_pending = false;
-		if (copy_to_user(out, &lg->exit, sizeof(lg->exit)))
+		/* A record the Launcher did not get is still pending. */
+		if (copy_to_user(out, &lg->exit, sizeof(lg->exit))) {
 			err = -EFAULT;
-		else
+		} else {
+			lg->exit_pending = false;
 			err = sizeof(lg->exit);
+		}
 	}
 	mutex_unlock(&lg->lock);
 	return err;

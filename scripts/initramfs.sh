@@ -47,6 +47,9 @@ mkdir -p "$hk"
 cp "$ROOT"/tests/hostile/Makefile "$ROOT"/tests/hostile/lg_hostile.c "$hk"/
 make -s -C "$KSRC" O="$O" ARCH=i386 CC="$CC_WRAP" M="$hk" modules ||
 	die "tests/hostile/lg_hostile.c does not build"
+# Its hcall-queued case needs the address of the kernel's lguest_data.
+awk '$3 == "lguest_data" { print $1 }' "$O/System.map" >"$hk/lguest_data_addr"
+[ -s "$hk/lguest_data_addr" ] || die "no lguest_data in $O/System.map"
 
 # The selftests' own Makefile picks the 32-bit programs (all_32); they are
 # linked statically because the initramfs has no C library.
@@ -70,6 +73,7 @@ base_list() {
 		echo "file /tests/${bin##*/} $bin 0755 0 0"
 	done
 	echo "file /tests/lg_hostile.ko $hk/lg_hostile.ko 0644 0 0"
+	echo "file /tests/lguest_data_addr $hk/lguest_data_addr 0644 0 0"
 	echo "dir /selftests 0755 0 0"
 	for bin in "$st"/*_32; do
 		echo "file /selftests/${bin##*/} $bin 0755 0 0"

@@ -23,6 +23,14 @@ module_param(what, charp, 0444);
 MODULE_PARM_DESC(what, "the forbidden thing to do (see cases[])");
 
 /*
+ * The guest kernel's lguest_data is not exported; the harness reads its
+ * address from System.map (the guest runs the kernel it was built with).
+ */
+static unsigned long lguest_data_addr;
+module_param(lguest_data_addr, ulong, 0444);
+MODULE_PARM_DESC(lguest_data_addr, "&lguest_data, for hcall-queued");
+
+/*
  * A call gate (type 0xC, present, DPL 3) in the GDT: a door into ring 0.
  * Entry 21 is a PnP BIOS slot, which a guest never uses.
  */
@@ -62,6 +70,39 @@ static void hcall_unknown(void)
 static void shutdown_unknown(void)
 {
 	lguest_hcall(LHCALL_SHUTDOWN, 77, 0, 0, 0);
+}
+
+/*
+ * A call that stops the guest may not be queued in the ring: the host
+ * runs the ring before the direct call that follows, and a queued
+ * shutdown would leave that call to overwrite the guest's last words.
+ * We fill every slot (we cannot know which one the host looks at next)
+ * and then print directly; the host must refuse the queued call.
+ */
+static void hcall_queued(void)
+{
+	struct lguest_data *data = (struct lguest_data *)lguest_data_addr;
+	char *msg = (char *)get_zeroed_page(GFP_KERNEL);
+	unsigned long flags;
+	unsigned int i;
+
+	/* Printed from the direct mapping: a module's own data is not there. */
+	if (!data || !msg) {
+		pr_err("lg_hostile: hcall-queued needs lguest_data_addr= and a page\n");
+		return;
+	}
+	strscpy(msg, "lg_hostile: hcall-queued: printed\n", PAGE_SIZE);
+	local_irq_save(flags);
+	for (i = 0; i < LHCALL_RING_SIZE; i++) {
+		data->hcalls[i] = (struct lguest_hcall_args) {
+			.nr = LHCALL_SHUTDOWN,
+			.arg1 = LGUEST_SHUTDOWN_POWEROFF,
+		};
+		wmb();	/* the call before its status, as async_hcall() does */
+		data->hcall_status[i] = LHCALL_STATUS_READY;
+	}
+	lguest_hcall(LHCALL_CONSOLE_WRITE, __pa(msg), strlen(msg), 0, 0);
+	local_irq_restore(flags);
 }
 
 static void init_twice(void)
@@ -221,6 +262,7 @@ static const struct {
 	{ "stack-ring0", stack_ring0 },
 	{ "hcall-unknown", hcall_unknown },
 	{ "shutdown-unknown", shutdown_unknown },
+	{ "hcall-queued", hcall_queued },
 	{ "init-twice", init_twice },
 	{ "console-past-end", console_past_end },
 	{ "pgdir-past-end", pgdir_past_end },
