@@ -23,19 +23,27 @@
  * sends; that is how a device's send and its receive buffers share one
  * key.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "lg.h"
 
-/* What a key names: an inode and offset (shared), or an mm and address. */
+/*
+ * What a key names: an inode and offset (shared), or an mm and address.
+ * For a shared key we hold the mapped file, not just its inode, so that
+ * its filesystem cannot be unmounted while a binding names it.
+ */
 struct dma_key {
 	void *object;
 	unsigned long long offset;
-	bool shared;
+	struct file *file;		/* NULL for a private key */
 };
 
 /* One LHCALL_BIND_DMA that is in force. */
@@ -49,7 +57,14 @@ struct dma_binding {
 	unsigned int irq;
 };
 
-/* Every binding of every guest.  A guest has at most LGUEST_MAX_BINDINGS. */
+/*
+ * Every binding of every guest.  A guest has at most LGUEST_MAX_BINDINGS.
+ * One lock for all of them is the simplest thing that works: a send
+ * holds it while it copies, so sends on the whole host go one at a time.
+ * A guest that binds many full buffers at a busy key makes every send
+ * there look through them all; a lock (and a list) per key would end
+ * that, at the price of more code than the rest of this file.
+ */
 static LIST_HEAD(dma_bindings);
 static DEFINE_MUTEX(dma_lock);
 
@@ -72,15 +87,14 @@ static bool get_dma_key(struct lguest *lg, unsigned long key,
 	mmap_read_lock(lg->mm);
 	vma = vma_lookup(lg->mm, addr);
 	if (vma && vma->vm_file && (vma->vm_flags & VM_SHARED)) {
-		k->object = file_inode(vma->vm_file);
+		k->file = get_file(vma->vm_file);
+		k->object = file_inode(k->file);
 		k->offset = ((unsigned long long)vma->vm_pgoff << PAGE_SHIFT) +
 			    (addr - vma->vm_start);
-		k->shared = true;
-		ihold(k->object);
 	} else {
+		k->file = NULL;
 		k->object = lg->mm;
 		k->offset = addr;
-		k->shared = false;
 	}
 	mmap_read_unlock(lg->mm);
 	return true;
@@ -88,8 +102,8 @@ static bool get_dma_key(struct lguest *lg, unsigned long key,
 
 static void put_dma_key(struct dma_key *k)
 {
-	if (k->shared)
-		iput(k->object);
+	if (k->file)
+		fput(k->file);
 }
 
 static bool same_key(const struct dma_key *a, const struct dma_key *b)
@@ -195,11 +209,58 @@ static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
 }
 
 /*
- * The same for the receiver, whose memory is not ours: we reach it
- * through its Launcher (access_process_vm() holds that process's address
- * space while it copies, so a Launcher that is exiting is no danger).
- * A receiver with bad buffers is not stopped from here (that is its own
- * thread's business); it just gets nothing.
+ * The receiver's memory is not ours: it is in its Launcher's address
+ * space, which we reach through the mm we noted when the guest was made
+ * (not through the task, whose mm is another program's if it has
+ * exec()ed since).  We touch it only while it still has users, so a
+ * Launcher that is exiting is no danger: it just gets nothing.  len
+ * lies within the receiver's memory; the caller checked.
+ */
+static bool remote_copy(struct lguest *rx, unsigned long pa, void *buf,
+			unsigned int len, bool write)
+{
+	unsigned long addr = rx->mem_base + pa;
+	struct mm_struct *mm = rx->mm;
+	u8 *b = buf;
+	bool ok = true;
+
+	if (!mmget_not_zero(mm))
+		return false;
+	mmap_read_lock(mm);
+	while (len) {
+		unsigned int off = offset_in_page(addr);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		struct page *page;
+		u8 *p;
+
+		if (get_user_pages_remote(mm, addr, 1, write ? FOLL_WRITE : 0,
+					  &page, NULL) != 1) {
+			ok = false;
+			break;
+		}
+		p = kmap_local_page(page);
+		if (write) {
+			memcpy(p + off, b, n);
+			set_page_dirty_lock(page);
+		} else {
+			memcpy(b, p + off, n);
+		}
+		kunmap_local(p);
+		put_page(page);
+		addr += n;
+		b += n;
+		len -= n;
+	}
+	mmap_read_unlock(mm);
+	/* If that was the last user, tear it down elsewhere, not under dma_lock. */
+	mmput_async(mm);
+	return ok;
+}
+
+/*
+ * Read and check one of the receiver's struct lguest_dma, as read_dma()
+ * does the sender's.  A receiver with bad buffers is not stopped from
+ * here (that is its own thread's business); it just gets nothing.
  */
 static int read_remote_dma(struct lguest *rx, unsigned long pa,
 			   struct lguest_dma *dma)
@@ -208,8 +269,7 @@ static int read_remote_dma(struct lguest *rx, unsigned long pa,
 	int i;
 
 	if (pa >= limit || sizeof(*dma) > limit - pa ||
-	    access_process_vm(rx->tsk, rx->mem_base + pa, dma, sizeof(*dma),
-			      FOLL_FORCE) != sizeof(*dma))
+	    !remote_copy(rx, pa, dma, sizeof(*dma), false))
 		return -1;
 	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++)
 		if (dma->len[i] > PAGE_SIZE || dma->addr[i] >= limit ||
@@ -221,8 +281,7 @@ static int read_remote_dma(struct lguest *rx, unsigned long pa,
 static bool write_remote(struct lguest *rx, unsigned long pa, void *buf,
 			 unsigned int len)
 {
-	return access_process_vm(rx->tsk, rx->mem_base + pa, buf, len,
-				 FOLL_FORCE | FOLL_WRITE) == len;
+	return remote_copy(rx, pa, buf, len, true);
 }
 
 /*
@@ -315,7 +374,12 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
 		put_dma_key(&k);
 		return;
 	}
-	mutex_lock(&dma_lock);
+	/* A Launcher being killed need not wait for the others' copies. */
+	if (mutex_lock_killable(&dma_lock)) {
+		free_page((unsigned long)bounce);
+		put_dma_key(&k);
+		return;
+	}
 	list_for_each_entry(b, &dma_bindings, list) {
 		if (b->lg == lg || !same_key(&b->key, &k))
 			continue;
@@ -329,7 +393,7 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
 	 * Nobody else bound it.  A private key is the Launcher's: stop and
 	 * let it see the send (it writes used_len itself).
 	 */
-	if (list_entry_is_head(b, &dma_bindings, list) && !k.shared) {
+	if (list_entry_is_head(b, &dma_bindings, list) && !k.file) {
 		guest_exit(lg, LGUEST_EXIT_DMA, pa, key);
 	} else {
 		lgwrite(lg, pa + offsetof(struct lguest_dma, used_len), &used,
@@ -342,12 +406,46 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
  * LHREQ_GETDMA from the Launcher: a buffer this guest bound at key that
  * is still empty, for the Launcher to fill.  Returns its guest-physical
  * address (the Launcher raises the binding's irq itself), or -ENOENT.
+ *
+ * We look at the used_len fields without faulting: we hold dma_lock, and
+ * a Launcher must not be able to stall every guest's DMA on a page it
+ * never lets in.  A page that is not there (swapped out, say) is brought
+ * in after we let go of the lock, and we look again.
  */
-long lguest_get_dma(struct lguest *lg, unsigned long key)
+static long find_free_dma(struct lguest *lg, const struct dma_key *k,
+			  u32 __user **missing)
 {
 	struct dma_binding *b;
+	unsigned int i;
+
+	list_for_each_entry(b, &dma_bindings, list) {
+		if (b->lg != lg || !same_key(&b->key, k))
+			continue;
+		for (i = 0; i < b->num; i++) {
+			unsigned int n = (b->next + i) % b->num;
+			unsigned long pa = b->dmas + n * sizeof(struct lguest_dma);
+			u32 __user *p = (u32 __user *)(lg->mem_base + pa +
+				offsetof(struct lguest_dma, used_len));
+			u32 used;
+
+			if (copy_from_user_nofault(&used, p, sizeof(used))) {
+				*missing = p;
+				continue;
+			}
+			if (used)
+				continue;
+			b->next = (n + 1) % b->num;
+			return pa;
+		}
+	}
+	return -ENOENT;
+}
+
+long lguest_get_dma(struct lguest *lg, unsigned long key)
+{
 	struct dma_key k;
 	long ret = -ENOENT;
+	int tries;
 
 	if (key >= lg->pfn_limit << PAGE_SHIFT || (key & 3))
 		return -EINVAL;
@@ -356,34 +454,20 @@ long lguest_get_dma(struct lguest *lg, unsigned long key)
 		return -EPERM;
 	if (!get_dma_key(lg, key, &k))
 		return -EINVAL;
-	mutex_lock(&dma_lock);
-	list_for_each_entry(b, &dma_bindings, list) {
-		unsigned int i;
+	for (tries = 0; tries < 4; tries++) {
+		u32 __user *missing = NULL;
 
-		if (b->lg != lg || !same_key(&b->key, &k))
-			continue;
-		for (i = 0; i < b->num; i++) {
-			unsigned int n = (b->next + i) % b->num;
-			unsigned long pa = b->dmas + n * sizeof(struct lguest_dma);
-			u32 used;
-
-			/*
-			 * Without faulting: we hold dma_lock, and a Launcher
-			 * must not be able to stall every guest's DMA on a
-			 * page it never lets in.  A page that is not there
-			 * holds no free buffer for now.
-			 */
-			if (copy_from_user_nofault(&used,
-						   (void __user *)(lg->mem_base + pa),
-						   sizeof(used)) || used)
-				continue;
-			b->next = (n + 1) % b->num;
-			ret = pa;
-			goto out;
+		if (mutex_lock_killable(&dma_lock)) {
+			ret = -EINTR;
+			break;
 		}
+		ret = find_free_dma(lg, &k, &missing);
+		mutex_unlock(&dma_lock);
+		if (ret != -ENOENT || !missing)
+			break;
+		if (fault_in_readable((char __user *)missing, sizeof(u32)))
+			break;	/* not guest memory any more: nothing free */
 	}
-out:
-	mutex_unlock(&dma_lock);
 	put_dma_key(&k);
 	return ret;
 }
