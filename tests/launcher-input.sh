@@ -124,6 +124,11 @@ expect "block file missing" 1 "cannot open block file '$tmp/nonexistent': No suc
 expect "block file empty" 1 "block file '$tmp/empty' is too small for a disk (0 bytes)" \
 	--block "$tmp/empty" 64m "$tmp/random"
 expect "--block without a file" 1 "--block needs a file name" 64m "$tmp/random" --block
+# A disk over 2 GB (sparse) opens like any other: we get as far as the
+# kernel.  A 32-bit off_t would fail it with EOVERFLOW.
+dd if=/dev/zero of="$tmp/big" bs=1048576 count=0 seek=3072 2>/dev/null
+expect "block file of 3 GB" 1 "'$tmp/random': not an i386 vmlinux or bzImage" \
+	--block="$tmp/big" 64m "$tmp/random"
 # The networks.  Each fails before a tap device or /dev/lguest is
 # touched: these checks look at names and files only.
 expect "--tunnet without a value" 1 "--tunnet needs an IPv4 address or bridge:NAME" \

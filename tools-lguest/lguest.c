@@ -145,6 +145,17 @@ static unsigned int nnets;
 	exit(1);							\
 } while (0)
 
+/*
+ * A guest that asks us for something impossible (DMA from outside its
+ * memory, say) is stopped as the host stops one, with exit status 3.
+ */
+#define bad_guest(fmt, ...) do {					\
+	fflush(stdout);							\
+	fprintf(stderr, "lguest: guest stopped by the Launcher: " fmt "\n", \
+		##__VA_ARGS__);						\
+	exit(3);							\
+} while (0)
+
 #define say(fmt, ...) do {						\
 	if (verbose)							\
 		fprintf(stderr, "lguest: " fmt "\n", ##__VA_ARGS__);	\
@@ -172,7 +183,7 @@ static void print_help(void)
 	puts("  --verbose      say what is loaded where, and each guest exit");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
 	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
-	puts("host stopped it.");
+	puts("host (or the Launcher) stopped it for doing something forbidden.");
 }
 
 /*
@@ -772,8 +783,8 @@ static void write_console(const struct lguest_exit *ex)
 	const unsigned char *p = guest_range(ex->arg[0], ex->arg[1]);
 
 	if (!p)
-		die("console output at %#x+%#x is outside guest memory",
-		    ex->arg[0], ex->arg[1]);
+		bad_guest("console output at %#x+%#x is outside guest memory",
+			  ex->arg[0], ex->arg[1]);
 	write_out(p, ex->arg[1]);
 }
 
@@ -892,8 +903,28 @@ static bool in_disk(const struct block *b, __u64 sector, size_t bytes)
 	return sector <= b->sectors && bytes <= (b->sectors - sector) * 512;
 }
 
-/* A DMA's sections as iovecs into guest memory, and their total. */
-static int dma_iov(struct lguest_dma *dma, struct iovec *iov, size_t *bytes)
+/*
+ * A struct lguest_dma in guest memory, copied once.  While the guest waits
+ * for us its memory can still change: our network thread, other guests
+ * on a --sharenet and console input write into it, and the guest chooses
+ * where.  So we read what it asked for once, into our own memory, check
+ * that copy and use only the copy; a pointer into guest memory is only
+ * for writing the answer (used_len) back.
+ */
+static struct lguest_dma *get_dma(unsigned long long pa, struct lguest_dma *copy)
+{
+	struct lguest_dma *dma = dma_range(pa, sizeof(*dma));
+
+	if (dma) {
+		memcpy(copy, dma, sizeof(*copy));
+		__sync_synchronize();	/* no reading *dma again after this */
+	}
+	return dma;
+}
+
+/* A DMA's sections (our copy) as iovecs into guest memory, and their total. */
+static int dma_iov(const struct lguest_dma *dma, struct iovec *iov,
+		   size_t *bytes)
 {
 	unsigned int i;
 
@@ -902,8 +933,8 @@ static int dma_iov(struct lguest_dma *dma, struct iovec *iov, size_t *bytes)
 		iov[i].iov_base = dma_range(dma->addr[i], dma->len[i]);
 		iov[i].iov_len = dma->len[i];
 		if (!iov[i].iov_base)
-			die("DMA section at %#x+%u is outside guest memory",
-			    dma->addr[i], dma->len[i]);
+			bad_guest("DMA section at %#x+%u is outside guest memory",
+				  dma->addr[i], dma->len[i]);
 		*bytes += dma->len[i];
 	}
 	return i;
@@ -929,31 +960,34 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 	struct lguest_block_page *page = dma_range(dev->key, sizeof(*page));
 	struct block *b = dev->block;
 	struct iovec iov[LGUEST_DMA_SECTIONS];
-	struct lguest_dma *reply;
+	struct lguest_dma *reply, copy;
 	__u32 req[2] = { LHREQ_GETDMA, dev->key };
+	__u32 type = page->type;
+	__u64 sector = page->sector;
 	size_t bytes;
 	ssize_t r = -1;
 	int n;
 
+	__sync_synchronize();	/* the request is type and sector, as read now */
 	page->result = LGUEST_BLOCK_RESULT_ERROR;
-	switch (page->type) {
+	switch (type) {
 	case LGUEST_BLOCK_WRITE:
 		n = dma_iov(dma, iov, &bytes);
-		if (in_disk(b, page->sector, bytes))
-			r = pwritev(b->fd, iov, n, page->sector * 512);
+		if (in_disk(b, sector, bytes))
+			r = pwritev(b->fd, iov, n, sector * 512);
 		dma->used_len = r > 0 ? r : 0;
 		break;
 	case LGUEST_BLOCK_READ: {
 		ssize_t pa = write(fd, req, sizeof(req));
 
-		reply = pa < 0 ? NULL : dma_range(pa, sizeof(*reply));
+		reply = pa < 0 ? NULL : get_dma(pa, &copy);
 		if (!reply) {
 			say("disk '%s': a read with no buffer bound", b->name);
 			break;
 		}
-		n = dma_iov(reply, iov, &bytes);
-		if (in_disk(b, page->sector, bytes))
-			r = preadv(b->fd, iov, n, page->sector * 512);
+		n = dma_iov(&copy, iov, &bytes);
+		if (in_disk(b, sector, bytes))
+			r = preadv(b->fd, iov, n, sector * 512);
 		reply->used_len = r > 0 ? r : 0;
 		break;
 	}
@@ -962,14 +996,15 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 		r = fdatasync(b->fd);
 		break;
 	default:
-		say("disk '%s': unknown request type %u", b->name, page->type);
+		say("disk '%s': unknown request type %u", b->name, type);
+		errno = EINVAL;
 		break;
 	}
 	if (r >= 0 && (size_t)r == bytes)
 		page->result = LGUEST_BLOCK_RESULT_OK;
 	else if (r < 0)
 		say("disk '%s': request %u at sector %llu failed: %s", b->name,
-		    page->type, (unsigned long long)page->sector, strerror(errno));
+		    type, (unsigned long long)sector, strerror(errno));
 	raise_irq(fd, dev->irq);
 }
 
@@ -1280,12 +1315,10 @@ static void *net_thread(void *p)
 			continue;
 		}
 		backoff_ms = 1;
-		dma = dma_range(pa, sizeof(*dma));
+		dma = get_dma(pa, &copy);
 		if (!dma)
 			die("the host gave a receive buffer at %#zx, outside guest memory",
 			    pa);
-		memcpy(&copy, dma, sizeof(copy));
-		__sync_synchronize();	/* no reading dma again after this */
 		n = dma_iov(&copy, iov, &bytes);
 		if (bytes < ETH_HLEN) {
 			say("--tunnet=%s: a receive buffer of %zu bytes: frame dropped",
@@ -1334,33 +1367,31 @@ static void start_nets(int fd)
  */
 static void handle_dma(int fd, const struct lguest_exit *ex)
 {
-	struct lguest_dma *dma = dma_range(ex->arg[0], sizeof(*dma));
 	struct iovec iov[LGUEST_DMA_SECTIONS];
+	struct lguest_dma *dma, copy;
 	unsigned int i;
 	size_t bytes;
 	int n;
 
+	dma = get_dma(ex->arg[0], &copy);
 	if (!dma)
-		die("the guest sent DMA from %#x, outside its memory", ex->arg[0]);
+		bad_guest("DMA from %#x, outside its memory", ex->arg[0]);
 	for (i = 0; i < ndevices && devices[i].key != ex->arg[1]; i++)
 		;
 	if (i == ndevices) {
 		say("DMA to key %#x, which no device of ours has", ex->arg[1]);
-		dma->used_len = 0;
-		return;
+		copy.used_len = 0;
+	} else if (devices[i].block) {
+		block_request(fd, &devices[i], &copy);
+	} else if (devices[i].net) {
+		net_send(&devices[i], &copy);
+	} else {
+		n = dma_iov(&copy, iov, &bytes);
+		for (i = 0; i < (unsigned int)n; i++)
+			write_out(iov[i].iov_base, iov[i].iov_len);
+		copy.used_len = bytes;
 	}
-	if (devices[i].block) {
-		block_request(fd, &devices[i], dma);
-		return;
-	}
-	if (devices[i].net) {
-		net_send(&devices[i], dma);
-		return;
-	}
-	n = dma_iov(dma, iov, &bytes);
-	for (i = 0; i < (unsigned int)n; i++)
-		write_out(iov[i].iov_base, iov[i].iov_len);
-	dma->used_len = bytes;
+	dma->used_len = copy.used_len;
 }
 
 /*
@@ -1469,7 +1500,7 @@ static void *input_thread(void *arg)
 static void deliver_input(int fd)
 {
 	__u32 req[2] = { LHREQ_GETDMA, 0 };
-	struct lguest_dma *dma;
+	struct lguest_dma *dma, copy;
 	size_t done = 0;
 	unsigned int i;
 	ssize_t pa;
@@ -1481,18 +1512,18 @@ static void deliver_input(int fd)
 	pa = write(fd, req, sizeof(req));
 	if (pa < 0)
 		goto out;	/* no buffer free yet: the thread asks again */
-	dma = dma_range(pa, sizeof(*dma));
+	dma = get_dma(pa, &copy);
 	if (!dma)
 		die("the host gave an input buffer at %#zx, outside guest memory", pa);
-	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i] && done < input.len; i++) {
+	for (i = 0; i < LGUEST_DMA_SECTIONS && copy.len[i] && done < input.len; i++) {
 		size_t n = input.len - done;
-		unsigned char *p = dma_range(dma->addr[i], dma->len[i]);
+		unsigned char *p = dma_range(copy.addr[i], copy.len[i]);
 
 		if (!p)
-			die("console input buffer at %#x+%u is outside guest memory",
-			    dma->addr[i], dma->len[i]);
-		if (n > dma->len[i])
-			n = dma->len[i];
+			bad_guest("console input buffer at %#x+%u is outside guest memory",
+				  copy.addr[i], copy.len[i]);
+		if (n > copy.len[i])
+			n = copy.len[i];
 		memcpy(p, input.buf + done, n);
 		done += n;
 	}
