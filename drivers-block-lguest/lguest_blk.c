@@ -22,6 +22,7 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/lguest_bus.h>
@@ -42,7 +43,8 @@ struct lguest_blk {
 	struct scatterlist sg[LGUEST_DMA_SECTIONS];
 };
 
-static unsigned int lguest_blk_count;
+/* Which letters are taken: lgba is index 0. */
+static DEFINE_IDA(lguest_blk_ida);
 
 /* The request's segments as DMA sections (queue limits keep them fit). */
 static void fill_dma(struct lguest_blk *lb, struct request *rq,
@@ -64,7 +66,6 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct lguest_blk *lb = hctx->queue->queuedata;
 	struct request *rq = bd->rq;
 	blk_status_t status = BLK_STS_OK;
-	unsigned long flags;
 	u32 type;
 
 	switch (req_op(rq)) {
@@ -82,7 +83,12 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 
 	blk_mq_start_request(rq);
-	spin_lock_irqsave(&lb->lock, flags);
+	/*
+	 * The guest stops in the hypercall until the Launcher has done the
+	 * request, so there is nothing to gain from interrupts off here:
+	 * our interrupt handler does not take the lock.
+	 */
+	spin_lock(&lb->lock);
 	lb->page->type = type;
 	lb->page->sector = blk_rq_pos(rq);
 	lb->page->result = LGUEST_BLOCK_RESULT_PENDING;
@@ -97,7 +103,7 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	    (type == LGUEST_BLOCK_READ && lb->reply.used_len != blk_rq_bytes(rq)) ||
 	    (type == LGUEST_BLOCK_WRITE && lb->send.used_len != blk_rq_bytes(rq)))
 		status = BLK_STS_IOERR;
-	spin_unlock_irqrestore(&lb->lock, flags);
+	spin_unlock(&lb->lock);
 
 	blk_mq_end_request(rq, status);
 	return BLK_STS_OK;
@@ -127,13 +133,16 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	};
 	unsigned int irq = lguest_device_irq(ldev);
 	struct lguest_blk *lb;
-	int err;
+	int err, index;
 
-	if (lguest_blk_count >= 26)
-		return -ENOSPC;
+	index = ida_alloc_max(&lguest_blk_ida, 'z' - 'a', GFP_KERNEL);
+	if (index < 0)
+		return index;
 	lb = kzalloc(sizeof(*lb), GFP_KERNEL);
-	if (!lb)
-		return -ENOMEM;
+	if (!lb) {
+		err = -ENOMEM;
+		goto free_index;
+	}
 	lb->ldev = ldev;
 	lb->key = lguest_device_pa(ldev);
 	spin_lock_init(&lb->lock);
@@ -165,12 +174,11 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	lb->disk->fops = &lguest_blk_fops;
 	lb->disk->private_data = lb;
 	snprintf(lb->disk->disk_name, sizeof(lb->disk->disk_name), "lgb%c",
-		 'a' + lguest_blk_count);
+		 'a' + index);
 	set_capacity(lb->disk, lb->page->num_sectors);
 	err = add_disk(lb->disk);
 	if (err)
 		goto put_disk;
-	lguest_blk_count++;
 	dev_set_drvdata(&ldev->dev, lb);
 	pr_info("%s: %llu sectors (irq %u)\n", lb->disk->disk_name,
 		(unsigned long long)lb->page->num_sectors, irq);
@@ -188,6 +196,8 @@ unmap:
 	memunmap(lb->page);
 free:
 	kfree(lb);
+free_index:
+	ida_free(&lguest_blk_ida, index);
 	return err;
 }
 
