@@ -56,14 +56,10 @@ net() {	# PREFIX WHAT: MB/s on the last "PREFIXLGTEST: net WHAT ... mbps=" line
 }
 lo=$(net "" "loopback recv")
 echo
-printf '%-34s %10s %8s
-' "TCP, 16 MB, MB/s" "" "ratio"
-printf '%-34s %10s %8s
-' "host loopback" "${lo:-?}" "1.00"
-printf '%-34s %10s %8s
-' "guest to guest (--sharenet)" "$(net 'N1| ' recv)" \
+printf '%-34s %10s %8s\n' "TCP, 16 MB, MB/s" "" "ratio"
+printf '%-34s %10s %8s\n' "host loopback" "${lo:-?}" "1.00"
+printf '%-34s %10s %8s\n' "guest to guest (--sharenet)" "$(net 'N1| ' recv)" \
 	"$(ratio "$(net 'N1| ' recv)" "${lo:-0}")"
-printf '%-34s %10s %8s
-' "guest to host (--tunnet)" "$(net "" "host recv")" \
+printf '%-34s %10s %8s\n' "guest to host (--tunnet)" "$(net "" "host recv")" \
 	"$(ratio "$(net "" "host recv")" "${lo:-0}")"
 echo "(the same QEMU host; the ratio is against its loopback)"

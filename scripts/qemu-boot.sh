@@ -9,7 +9,9 @@
 # The machine never has a network card (-nic none), so nothing a test
 # does can reach this machine's network.  -no-reboot turns the reboot at
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
-# longer than TIMEOUT seconds is killed and reported.
+# longer than TIMEOUT seconds is killed and reported, with where its CPU
+# was at that moment (from QEMU's monitor, in LOG.hang; the instruction
+# pointer, with its symbol in the kernel's vmlinux, at the end of LOG).
 #
 # SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512).
 # INITRD=FILE boots another initramfs (the lguest host image, say), and
@@ -22,21 +24,60 @@ kernel=$1 log=$2 timeout=$3 append=$4
 initrd=${INITRD:-$BUILD/initramfs.cpio.gz}
 
 qemu=(qemu-system-i386 -M pc -cpu max -m "${MEM:-512}" -smp "${SMP:-1}"
-      -nic none -no-reboot -display none -monitor none
+      -nic none -no-reboot -display none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")
 # shellcheck disable=SC2206
 qemu+=(${QEMU_EXTRA:-})
 
 if [ "${LGTEST_INTERACTIVE:-0}" = 1 ]; then
-	exec "${qemu[@]}" -serial mon:stdio
+	exec "${qemu[@]}" -monitor none -serial mon:stdio
 fi
 
-timeout -k 10 "$timeout" "${qemu[@]}" -serial "file:$log" </dev/null >"$log.qemu" 2>&1
-rc=$?
+# The monitor is a pair of named pipes, LOG.mon.in and LOG.mon.out.
+mon=$log.mon
+rm -f "$mon.in" "$mon.out" "$log.hang"
+mkfifo "$mon.in" "$mon.out" || die "cannot make the monitor's pipes $mon.*"
+
+# hang_report: where the CPU is, from the monitor, before we kill QEMU.
+hang_report() {
+	local eip sym vmlinux
+	printf 'info registers\nx/8i $eip\n' >"$mon.in"
+	timeout 5 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
+	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | tail -n 1)
+	vmlinux=$(dirname "$kernel")/vmlinux
+	if [ -n "$eip" ] && [ -f "$vmlinux" ]; then
+		# nm prints 8 hex digits, as QEMU does: compare them as strings.
+		sym=$(nm -n "$vmlinux" 2>/dev/null |
+			awk -v e="$eip" '$1 <= e { s = $3; b = $1 } END { if (s) print s, b }')
+		[ -n "$sym" ] && sym="${sym% *}+$(printf '%#x' $((16#$eip - 16#${sym#* })))"
+	fi
+	echo "qemu: at ${timeout}s the CPU was at EIP=${eip:-?} ${sym:-} ($(sed -n 's/^CS =\([0-9a-f]*\).*/CS=\1/p' "$log.hang" | tail -n 1); all registers in ${log##*/}.hang)"
+}
+
+"${qemu[@]}" -monitor "pipe:$mon" -serial "file:$log" </dev/null >"$log.qemu" 2>&1 &
+pid=$!
+end=$((SECONDS + timeout))
+while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
+	sleep 1
+done
+report=
+if kill -0 $pid 2>/dev/null; then
+	report=$(hang_report)
+	kill $pid 2>/dev/null
+	sleep 2
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rc=124
+else
+	wait $pid
+	rc=$?
+fi
+rm -f "$mon.in" "$mon.out"
 # The serial console ends lines with CR LF; keep plain LF for grep -x.
 sed -i 's/\r$//' "$log"
-if [ $rc = 124 ] || [ $rc = 137 ]; then
+if [ $rc = 124 ]; then
 	echo "qemu: killed after ${timeout}s" >> "$log"
+	echo "$report" >> "$log"
 fi
 exit $rc
