@@ -23,13 +23,13 @@
  * sends; that is how a device's send and its receive buffers share one
  * key.
  */
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
+#include <linux/path.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -37,13 +37,15 @@
 
 /*
  * What a key names: an inode and offset (shared), or an mm and address.
- * For a shared key we hold the mapped file, not just its inode, so that
- * its filesystem cannot be unmounted while a binding names it.
+ * For a shared key we hold the file's path (its dentry and mount), so
+ * that the inode stays and its filesystem cannot be unmounted while a
+ * binding names it.  Not the file itself: that could be one holding
+ * /dev/lguest open (an io_uring's), and the guest would never go away.
  */
 struct dma_key {
 	void *object;
 	unsigned long long offset;
-	struct file *file;		/* NULL for a private key */
+	struct path path;		/* .dentry NULL for a private key */
 };
 
 /* One LHCALL_BIND_DMA that is in force. */
@@ -62,8 +64,12 @@ struct dma_binding {
  * One lock for all of them is the simplest thing that works: a send
  * holds it while it copies, so sends on the whole host go one at a time.
  * A guest that binds many full buffers at a busy key makes every send
- * there look through them all; a lock (and a list) per key would end
- * that, at the price of more code than the rest of this file.
+ * there look through them all, and a Launcher whose guest memory is
+ * slow to fault in (a FUSE file mapped there, say) holds up every send
+ * while we copy into it.  Waiting for the lock is killable, except when
+ * a guest goes away.  A lock (and a list) per key, with copies through
+ * pages pinned beforehand, would end that, at the price of more code
+ * than the rest of this file.
  */
 static LIST_HEAD(dma_bindings);
 static DEFINE_MUTEX(dma_lock);
@@ -87,12 +93,13 @@ static bool get_dma_key(struct lguest *lg, unsigned long key,
 	mmap_read_lock(lg->mm);
 	vma = vma_lookup(lg->mm, addr);
 	if (vma && vma->vm_file && (vma->vm_flags & VM_SHARED)) {
-		k->file = get_file(vma->vm_file);
-		k->object = file_inode(k->file);
+		k->path = vma->vm_file->f_path;
+		path_get(&k->path);
+		k->object = file_inode(vma->vm_file);
 		k->offset = ((unsigned long long)vma->vm_pgoff << PAGE_SHIFT) +
 			    (addr - vma->vm_start);
 	} else {
-		k->file = NULL;
+		k->path = (struct path) { };
 		k->object = lg->mm;
 		k->offset = addr;
 	}
@@ -102,8 +109,8 @@ static bool get_dma_key(struct lguest *lg, unsigned long key,
 
 static void put_dma_key(struct dma_key *k)
 {
-	if (k->file)
-		fput(k->file);
+	if (k->path.dentry)
+		path_put(&k->path);
 }
 
 static bool same_key(const struct dma_key *a, const struct dma_key *b)
@@ -138,7 +145,10 @@ unsigned long bind_dma(struct lguest *lg, unsigned long key,
 	if (!get_dma_key(lg, key, &k))
 		return 0;
 
-	mutex_lock(&dma_lock);
+	if (mutex_lock_killable(&dma_lock)) {
+		put_dma_key(&k);
+		return 0;
+	}
 	if (!irq) {
 		list_for_each_entry_safe(b, tmp, &dma_bindings, list)
 			if (b->lg == lg && same_key(&b->key, &k) && b->dmas == dmas)
@@ -226,7 +236,10 @@ static bool remote_copy(struct lguest *rx, unsigned long pa, void *buf,
 
 	if (!mmget_not_zero(mm))
 		return false;
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm)) {
+		mmput_async(mm);
+		return false;
+	}
 	while (len) {
 		unsigned int off = offset_in_page(addr);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
@@ -239,13 +252,13 @@ static bool remote_copy(struct lguest *rx, unsigned long pa, void *buf,
 			break;
 		}
 		p = kmap_local_page(page);
-		if (write) {
+		if (write)
 			memcpy(p + off, b, n);
-			set_page_dirty_lock(page);
-		} else {
+		else
 			memcpy(b, p + off, n);
-		}
 		kunmap_local(p);
+		if (write)
+			set_page_dirty_lock(page);
 		put_page(page);
 		addr += n;
 		b += n;
@@ -393,7 +406,7 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
 	 * Nobody else bound it.  A private key is the Launcher's: stop and
 	 * let it see the send (it writes used_len itself).
 	 */
-	if (list_entry_is_head(b, &dma_bindings, list) && !k.file) {
+	if (list_entry_is_head(b, &dma_bindings, list) && !k.path.dentry) {
 		guest_exit(lg, LGUEST_EXIT_DMA, pa, key);
 	} else {
 		lgwrite(lg, pa + offsetof(struct lguest_dma, used_len), &used,
@@ -407,10 +420,10 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
  * is still empty, for the Launcher to fill.  Returns its guest-physical
  * address (the Launcher raises the binding's irq itself), or -ENOENT.
  *
- * We look at the used_len fields without faulting: we hold dma_lock, and
- * a Launcher must not be able to stall every guest's DMA on a page it
- * never lets in.  A page that is not there (swapped out, say) is brought
- * in after we let go of the lock, and we look again.
+ * We look at the used_len fields without faulting, as we hold dma_lock.
+ * At the first page that is not there (swapped out, say) we let go of the
+ * lock, bring it in and look again; a few times, and then the answer is
+ * -ENOENT and the Launcher asks later.
  */
 static long find_free_dma(struct lguest *lg, const struct dma_key *k,
 			  u32 __user **missing)
@@ -430,7 +443,7 @@ static long find_free_dma(struct lguest *lg, const struct dma_key *k,
 
 			if (copy_from_user_nofault(&used, p, sizeof(used))) {
 				*missing = p;
-				continue;
+				return -ENOENT;
 			}
 			if (used)
 				continue;
@@ -454,7 +467,7 @@ long lguest_get_dma(struct lguest *lg, unsigned long key)
 		return -EPERM;
 	if (!get_dma_key(lg, key, &k))
 		return -EINVAL;
-	for (tries = 0; tries < 4; tries++) {
+	for (tries = 0; tries < 16; tries++) {
 		u32 __user *missing = NULL;
 
 		if (mutex_lock_killable(&dma_lock)) {

@@ -1376,6 +1376,7 @@ static void handle_dma(int fd, const struct lguest_exit *ex)
 	dma = get_dma(ex->arg[0], &copy);
 	if (!dma)
 		bad_guest("DMA from %#x, outside its memory", ex->arg[0]);
+	copy.used_len = 0;	/* what we took: nothing, unless we say so */
 	for (i = 0; i < ndevices && devices[i].key != ex->arg[1]; i++)
 		;
 	if (i == ndevices) {
