@@ -56,7 +56,8 @@ fi
 obj=$BUILD/launcher-obj
 mkdir -p "$obj"
 rm -f "$obj/lguest"
-make -s -C "$obj" -f "$ROOT/tools-lguest/Makefile" VPATH="${src%/*}" \
+# (vpath for sources only: a stray tools-lguest/lguest must not count.)
+make -s -C "$obj" -f "$ROOT/tools-lguest/Makefile" --eval="vpath %.c ${src%/*}" \
 	HDR="$inc" CFLAGS="-O2 -Werror" LDFLAGS="-L$libdir" lguest
 cp "$obj/lguest" "$OUT/lguest.tmp"
 mv "$OUT/lguest.tmp" "$OUT/lguest"

@@ -38,11 +38,14 @@ fi
 mon=$log.mon
 rm -f "$mon.in" "$mon.out" "$log.hang"
 mkfifo "$mon.in" "$mon.out" || die "cannot make the monitor's pipes $mon.*"
+# Our own read-write end of the input pipe: writing to it never waits for
+# a reader, even if QEMU has just gone.
+exec 3<>"$mon.in"
 
 # hang_report: where the CPU is, from the monitor, before we kill QEMU.
 hang_report() {
 	local eip sym vmlinux
-	printf 'info registers\nx/8i $eip\n' >"$mon.in"
+	printf 'info registers\nx/8i $eip\n' >&3
 	timeout 5 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
 	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | tail -n 1)
 	vmlinux=$(dirname "$kernel")/vmlinux
@@ -57,6 +60,9 @@ hang_report() {
 
 "${qemu[@]}" -monitor "pipe:$mon" -serial "file:$log" </dev/null >"$log.qemu" 2>&1 &
 pid=$!
+# However we end (a signal from whoever runs us included), QEMU ends too.
+trap 'kill -9 $pid 2>/dev/null; rm -f "$mon.in" "$mon.out"' EXIT
+trap 'exit 130' INT TERM HUP
 end=$((SECONDS + timeout))
 while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
 	sleep 1
