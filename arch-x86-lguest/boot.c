@@ -19,12 +19,14 @@
 #include <linux/clockchips.h>
 #include <linux/console.h>
 #include <linux/cpufeature.h>
+#include <linux/elfnote.h>
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/irq.h>
 #include <linux/kernel.h>
+#include <linux/lguest_launcher.h>
 #include <linux/panic_notifier.h>
 #include <linux/pm.h>
 #include <linux/processor.h>
@@ -237,6 +239,13 @@ static void lguest_load_sp0(unsigned long sp0)
  * everything in the leaves past 4 (SMEP/SMAP/UMIP live there).  Claim
  * PGE, so that the kernel tells kernel and user TLB flushes apart, and
  * say that a hypervisor is present.
+ *
+ * Of AMD's extended leaves keep only instruction set extensions: SVM,
+ * IBS, MWAITX, the performance counters and the speculation controls
+ * (IBPB, IBRS, SSBD: MSR writes) are the host's.  The hypervisor leaves
+ * (0x40000000 on) describe the host's own hypervisor, if it runs in a
+ * virtual machine: a guest that believed them would talk to KVM or
+ * VMware with instructions only the host can use.
  */
 static void lguest_cpuid(unsigned int *ax, unsigned int *bx,
 			 unsigned int *cx, unsigned int *dx)
@@ -262,8 +271,19 @@ static void lguest_cpuid(unsigned int *ax, unsigned int *bx,
 			*ax = 0x80000008;
 		break;
 	case 0x80000001:
+		/* LAHF, LZCNT, SSE4A, MISALIGNSSE, PREFETCHW, XOP, FMA4, TBM */
+		*cx &= BIT(0) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) |
+		       BIT(16) | BIT(21);
 		/* No NX without PAE, no SYSCALL, no RDTSCP, no long mode. */
 		*dx &= ~(BIT(11) | BIT(20) | BIT(27) | BIT(29));
+		break;
+	case 0x80000008:
+		/* Address sizes and core counts; no speculation controls. */
+		*bx = 0;
+		break;
+	default:
+		if (leaf >= 0x40000000 && leaf < 0x50000000)
+			*ax = *bx = *cx = *dx = 0;
 		break;
 	}
 }
@@ -567,6 +587,12 @@ static void lguest_restart(char *reason)
 		     reason ? __pa(reason) : 0, 0, 0);
 }
 
+/* sysrq-b and the panic timeout: no BIOS or keyboard controller to ask. */
+static void lguest_emergency_restart(void)
+{
+	lguest_restart(NULL);
+}
+
 static void lguest_halt(void)
 {
 	lguest_power_off();
@@ -678,9 +704,16 @@ static void __init lguest_fill_platform_ops(void)
 	legacy_pic = &null_legacy_pic;
 	pm_power_off = lguest_power_off;
 	machine_ops.restart = lguest_restart;
+	machine_ops.emergency_restart = lguest_emergency_restart;
 	machine_ops.halt = lguest_halt;
 	machine_ops.power_off = lguest_power_off;
 }
+
+/*
+ * The Launcher refuses a kernel that cannot be a guest: this note is how
+ * it tells (include/uapi/linux/lguest_launcher.h).
+ */
+ELFNOTE32(LGUEST_NOTE_NAME, LGUEST_NOTE_GUEST, LGUEST_NOTE_VERSION);
 
 /*
  * Here we are, in C at last, at kernel virtual addresses, on the initial

@@ -14,6 +14,7 @@
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
 #include <asm/desc.h>
+#include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include "lg.h"
 
@@ -246,10 +247,45 @@ void setup_switcher_idt(struct lguest_ro_state *state,
 }
 
 /*
+ * MSRs belong to the host, and a ring-1 rdmsr or wrmsr is a general
+ * protection fault.  The guest kernel reaches MSRs through paravirt_ops,
+ * except in a few places where 6.12 uses the raw instructions on purpose:
+ * the CPU setup code of every Intel CPU writes and reads the microcode
+ * revision (MSR 0x8b) directly, and the microcode code reads the platform
+ * ID.  Those get what a virtual machine sees: revision 1 (in %edx, where
+ * Intel puts it; an AMD patch level, read from %eax, is 0), platform 0,
+ * and a write of the revision does nothing.  Every other MSR gets the
+ * fault hardware gives for an MSR that does not exist; the raw accessors
+ * all have exception table entries, and the guest's _safe callers see
+ * -EIO.  Returns true if the instruction was done here.
+ */
+static bool emulate_msr(struct lguest *lg, bool write)
+{
+	switch (lg->regs.ecx) {
+	case MSR_IA32_UCODE_REV:
+		if (!write) {
+			lg->regs.eax = 0;
+			lg->regs.edx = 1;
+		}
+		return true;
+	case MSR_IA32_PLATFORM_ID:
+		if (write)
+			return false;
+		lg->regs.eax = 0;
+		lg->regs.edx = 0;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * A general protection fault with error code 0 in the guest kernel may
  * be an instruction a ring-1 kernel cannot run but which we can do for
  * it: port I/O (there are no ports: reads see all ones, writes vanish),
- * or cli/sti that escaped paravirt_ops.  Returns true if we did it.
+ * cli/sti that escaped paravirt_ops, the MSRs above, or wbinvd (there is
+ * nothing a guest's caches could owe its memory: a no-op, as the
+ * paravirt_ops version is).  Returns true if we did it.
  */
 bool lguest_emulate_insn(struct lguest *lg)
 {
@@ -262,12 +298,24 @@ bool lguest_emulate_insn(struct lguest *lg)
 	/* The instruction may end on the next page; read it byte by byte. */
 	if (!lgread(lg, &insn[0], pa, 1))
 		return false;
+	if (insn[0] == 0x66 || insn[0] == 0x0F) {
+		if (!guest_pa(lg, lg->regs.eip + 1, false, &pa) ||
+		    !lgread(lg, &insn[1], pa, 1))
+			return false;
+	}
+	if (insn[0] == 0x0F) {
+		if (insn[1] == 0x09 ||
+		    ((insn[1] == 0x30 || insn[1] == 0x32) &&
+		     emulate_msr(lg, insn[1] == 0x30))) {
+			lg->regs.eip += 2;
+			return true;
+		}
+		return false;
+	}
 	if (insn[0] == 0x66) {
 		size = 2;
 		len = 1;
-		if (!guest_pa(lg, lg->regs.eip + 1, false, &pa) ||
-		    !lgread(lg, &insn[0], pa, 1))
-			return false;
+		insn[0] = insn[1];
 	}
 
 	switch (insn[0]) {
@@ -312,7 +360,8 @@ bool lguest_emulate_insn(struct lguest *lg)
  * around paravirt_ops: that guest is broken or hostile, and we stop it
  * rather than let it carry on half-virtualized.  (Reading %cr4 is not
  * on the list: native_read_cr4() tries it on purpose and takes the fault
- * as "no %cr4".)
+ * as "no %cr4".  Nor are rdmsr and wrmsr: a kernel probes MSRs on
+ * purpose, and the fault is its answer.)
  */
 bool lguest_privileged_insn(struct lguest *lg)
 {
@@ -332,11 +381,8 @@ bool lguest_privileged_insn(struct lguest *lg)
 	case 0x01:	/* lgdt, lidt, lmsw, invlpg */
 	case 0x06:	/* clts */
 	case 0x08:	/* invd */
-	case 0x09:	/* wbinvd */
 	case 0x22:	/* mov to a control register */
 	case 0x23:	/* mov to a debug register */
-	case 0x30:	/* wrmsr */
-	case 0x32:	/* rdmsr */
 	case 0x34:	/* sysenter */
 	case 0x35:	/* sysexit */
 		return true;

@@ -26,11 +26,12 @@ mkdir -p "$LOGS"
 npass=0 nfail=0 nskip=0
 start=$SECONDS
 
-pass() { echo "PASS: $1"; npass=$((npass + 1)); }
-skip() { echo "SKIP: $1 ($2)"; nskip=$((nskip + 1)); }
+# TAG, when set, names the processor model a repeated stage runs on.
+pass() { echo "PASS: ${TAG:+$TAG }$1"; npass=$((npass + 1)); }
+skip() { echo "SKIP: ${TAG:+$TAG }$1 ($2)"; nskip=$((nskip + 1)); }
 # fail NAME WHY [FILE]: FILE's last lines are shown as evidence.
 fail() {
-	echo "FAIL: $1: $2"
+	echo "FAIL: ${TAG:+$TAG }$1: $2"
 	if [ -n "${3:-}" ] && [ -f "$3" ]; then
 		echo "    --- last lines of ${3#"$ROOT"/} ---"
 		tail -n "${TAIL_LINES:-40}" "$3" | sed 's/^/    | /'
@@ -221,6 +222,13 @@ rc_meaning() {
 		echo "exit $1: not an exit code lguest has"
 	   fi ;;
 	esac
+}
+
+# lg.ko wants a TSC of known frequency.  Under TCG the emulated TSC
+# counts at this machine's rate, but the tiny kernel has no HPET or PM
+# timer to measure it against (and the PIT fails), so tell it the rate.
+tsc_arg() {
+	awk -F: '/^cpu MHz/ { printf "tsc_early_khz=%d", $2 * 1000; exit }' /proc/cpuinfo
 }
 
 # lguest_prepare [install]: with "install", out/ from the main kernel just
@@ -626,7 +634,7 @@ lguest_host_died() {
 
 lguest_stage() {
 	local log=$LOGS/host.log list=$BUILD/initramfs-host.list token qrc rc
-	local append khz missing="" e t0 g
+	local append missing="" e t0 g
 	if [ -x "$OUT/lguest" ]; then
 		pass "launcher: out/lguest is built"
 	else
@@ -649,17 +657,13 @@ lguest_stage() {
 			"missing:$missing" "$LOGS/initramfs.log"
 	fi
 
-	# lg.ko wants a TSC of known frequency.  Under TCG the emulated TSC
-	# counts at this machine's rate, but the tiny kernel has no HPET or PM
-	# timer to measure it against (and the PIT fails), so tell it the rate.
-	khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 	token=$(new_token)
 	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet"
-	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT${khz:+ tsc_early_khz=$khz}"
+	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT $(tsc_arg)"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
 	rm -f "$log.reset"
-	MEM=$HOST_MEM INITRD=${HOST_INITRD:-$BUILD/initramfs-host.cpio.gz} \
+	CPU=${STAGE_CPU:-max} MEM=$HOST_MEM INITRD=${HOST_INITRD:-$BUILD/initramfs-host.cpio.gz} \
 	QEMU_EXTRA="-d $HOST_QEMU_D -D $log.reset" \
 		"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" "$HOST_TIMEOUT" "$append"
 	qrc=$?
@@ -698,6 +702,95 @@ lguest_stage() {
 	lguest_net "$log" "$token"
 }
 
+# lguest_stage_on MODEL: the whole stage again with the host on another
+# processor model (an Intel one: the first run's max is an AMD), its logs
+# in LOGS/MODEL/ and its checks named "[MODEL] ...".
+lguest_stage_on() {
+	local top=$LOGS
+	LOGS=$top/$1
+	mkdir -p "$LOGS"
+	cp "$top/selftests-main.txt" "$LOGS/" 2>/dev/null
+	TAG="[$1]" STAGE_CPU=$1 lguest_stage
+	LOGS=$top
+}
+
+# The processor matrix: the host boots on each of these QEMU models and
+# runs one guest, which reports the processor it sees and runs the
+# workload.  Each vendor and family takes its own path through the guest
+# kernel's CPU setup (Intel's reads the microcode revision with raw MSR
+# instructions, for one).  ",-hypervisor" clears CPUID's hypervisor bit,
+# as bare metal has it: the guest sees the host's CPUID, and without the
+# bit the guest kernel takes the bare-metal paths (the microcode loader).
+CPU_MATRIX=${CPU_MATRIX:-qemu32 pentium3 core2duo Nehalem Skylake-Client athlon phenom EPYC max qemu32,-hypervisor Skylake-Client,-hypervisor EPYC,-hypervisor}
+
+# cpu_vendor MODEL: the CPUID vendor QEMU gives that model.
+cpu_vendor() {
+	case ${1%%,*} in
+	athlon | phenom | EPYC* | Opteron* | max) echo AuthenticAMD ;;
+	*) echo GenuineIntel ;;
+	esac
+}
+
+# cpu_fact LOG KEY: from the last "LGTEST: cpu ..." line of LOG.
+cpu_fact() {
+	sed -n "s/^LGTEST: cpu .*\<$2=\([^ ]*\).*/\1/p" "$1" | tail -n 1
+}
+
+lguest_cpu_matrix() {
+	local cpu log token qrc t0 top=$LOGS hv want glog
+	for cpu in $CPU_MATRIX; do
+		LOGS=$top/cpu-${cpu//,/}
+		mkdir -p "$LOGS"
+		log=$LOGS/host.log
+		token=$(new_token)
+		t0=$SECONDS
+		CPU=$cpu MEM=$HOST_MEM INITRD=$BUILD/initramfs-host.cpio.gz \
+			"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" 300 \
+			"lgtest.token=$token lgtest.run=cpuinfo,cpuguest lgtest.guest_timeout=240 $(tsc_arg)"
+		qrc=$?
+		TAG="[cpu $cpu]"
+		if grep -qx "LGTEST: userspace token=$token" "$log" &&
+		   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
+			pass "host: boots, runs one guest, reboots ($((SECONDS - t0)) s)"
+		else
+			lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
+		fi
+		# The model must be what we asked for, or the matrix tests nothing.
+		want=$(cpu_vendor "$cpu") hv=1
+		[[ $cpu == *,-hypervisor ]] && hv=0
+		# The host's own lines, not its guest's.
+		grep -Ev '^[A-Z][0-9]+\| ' "$log" > "$log.own"
+		if [ "$(cpu_fact "$log.own" vendor)" = "$want" ] &&
+		   [ "$(cpu_fact "$log.own" hypervisor)" = $hv ]; then
+			pass "host: the processor is $want family $(cpu_fact "$log.own" family) model $(cpu_fact "$log.own" model), hypervisor bit $hv"
+		else
+			fail "host: the processor is $want with hypervisor bit $hv" \
+				"host says: $(grep '^LGTEST: cpu ' "$log.own" 2>/dev/null | tail -n 1)" "$log"
+		fi
+		lguest_guest "$log" "$token" g1 "vmlinux on $cpu"
+		glog=$LOGS/guest-g1.log
+		if [ "$(cpu_fact "$glog" vendor)" = "$want" ] &&
+		   [ "$(cpu_fact "$glog" family)/$(cpu_fact "$glog" model)" = \
+		     "$(cpu_fact "$log.own" family)/$(cpu_fact "$log.own" model)" ] &&
+		   [ "$(cpu_fact "$glog" hypervisor)" = 1 ]; then
+			pass "guest g1 sees the host's processor, with the hypervisor bit"
+		else
+			fail "guest g1 sees the host's processor, with the hypervisor bit" \
+				"guest says: $(grep '^LGTEST: cpu ' "$glog" 2>/dev/null | tail -n 1)" "$glog"
+		fi
+		if grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' "$log.own" > "$log.bad"; then
+			fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
+		else
+			pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
+		fi
+		TAG=
+	done
+	LOGS=$top
+}
+
+# The Intel model the whole stage runs on a second time.
+INTEL_CPU=${INTEL_CPU:-Skylake-Client}
+
 if [ "$ONLY" = guest ]; then
 	lguest_prepare
 	initramfs_step || finish
@@ -705,6 +798,8 @@ if [ "$ONLY" = guest ]; then
 	rm -f "$LOGS/selftests-main.txt"
 	boot_test main "$OUT/bzImage"
 	lguest_stage
+	lguest_stage_on "$INTEL_CPU"
+	lguest_cpu_matrix
 	finish
 fi
 
@@ -888,6 +983,8 @@ done
 
 if is_built main; then
 	lguest_stage
+	lguest_stage_on "$INTEL_CPU"
+	lguest_cpu_matrix
 else
 	fail "lguest: host and guests" "the main kernel did not build"
 fi

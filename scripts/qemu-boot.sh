@@ -13,7 +13,9 @@
 # was at that moment (from QEMU's monitor, in LOG.hang; the instruction
 # pointer, with its symbol in the kernel's vmlinux, at the end of LOG).
 #
-# SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512).
+# SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512),
+# CPU=MODEL its processor (QEMU's -cpu; default max, which under TCG is an
+# AMD; "qemu-system-i386 -cpu help" lists them, e.g. Skylake-Client).
 # INITRD=FILE boots another initramfs (the lguest host image, say), and
 # QEMU_EXTRA="-d cpu_reset -D FILE" adds options to QEMU's command line.
 # LGTEST_INTERACTIVE=1 connects the console to the terminal instead.
@@ -23,7 +25,7 @@ set -uo pipefail
 kernel=$1 log=$2 timeout=$3 append=$4
 initrd=${INITRD:-$BUILD/initramfs.cpio.gz}
 
-qemu=(qemu-system-i386 -M pc -cpu max -m "${MEM:-512}" -smp "${SMP:-1}"
+qemu=(qemu-system-i386 -M pc -cpu "${CPU:-max}" -m "${MEM:-512}" -smp "${SMP:-1}"
       -nic none -no-reboot -display none
       -kernel "$kernel" -initrd "$initrd"
       -append "console=ttyS0 panic=-1 $append")

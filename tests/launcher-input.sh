@@ -83,6 +83,28 @@ mkdir "$tmp/dir"
 	printf '\000\000\000\100\124\000\000\000\124\000\000\000\005\000\000\000'
 	printf '\000\020\000\000'
 } >"$tmp/far.elf"
+# The same kernel-like file, but loadable (its segment at 16 MB): it has
+# no lguest ELF note, as a kernel built without CONFIG_LGUEST_GUEST.
+{
+	printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000'
+	printf '\002\000\003\000\001\000\000\000\000\000\000\001\064\000\000\000'
+	printf '\000\000\000\000\000\000\000\000\064\000\040\000\001\000\000\000'
+	printf '\000\000\000\000'
+	printf '\001\000\000\000\000\000\000\000\000\000\000\001'
+	printf '\000\000\000\001\124\000\000\000\124\000\000\000\005\000\000\000'
+	printf '\000\020\000\000'
+} >"$tmp/noguest.elf"
+# ELF headers of other machines: x86-64 (62), and 32-bit ARM (40).
+{
+	printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000'
+	printf '\002\000\076\000\001\000\000\000'
+	head -c 40 /dev/zero
+} >"$tmp/x86_64.elf"
+{
+	printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000'
+	printf '\002\000\050\000\001\000\000\000'
+	head -c 28 /dev/zero
+} >"$tmp/arm.elf"
 # An initrd bigger than the guest (sparse: it takes no room).
 dd if=/dev/zero of="$tmp/huge" bs=1048576 count=0 seek=100 2>/dev/null
 
@@ -111,6 +133,12 @@ expect "kernel of random bytes" 1 "'$tmp/random': not an i386 vmlinux or bzImage
 expect "empty kernel file" 1 "'$tmp/empty': not an i386 vmlinux or bzImage" 64m "$tmp/empty"
 expect "directory as kernel" 1 "cannot read kernel '$tmp/dir': Is a directory" 64m "$tmp/dir"
 expect "ELF segment outside guest memory" 1 "is outside guest memory (64 MB)" 64m "$tmp/far.elf"
+expect "kernel without CONFIG_LGUEST_GUEST" 1 \
+	"'$tmp/noguest.elf': this kernel cannot be an lguest guest (built without CONFIG_LGUEST_GUEST)" \
+	64m "$tmp/noguest.elf"
+expect "x86-64 kernel" 1 "'$tmp/x86_64.elf': a 64-bit ELF file (machine 62): lguest runs 32-bit i386 kernels" \
+	64m "$tmp/x86_64.elf"
+expect "ARM kernel" 1 "'$tmp/arm.elf': an ELF file for machine 40, not i386 (3)" 64m "$tmp/arm.elf"
 expect "initrd missing" 1 "cannot open initrd '$tmp/nonexistent': No such file or directory" \
 	--initrd="$tmp/nonexistent" 64m "$tmp/random"
 expect "initrd bigger than memory" 1 "initrd '$tmp/huge' (104857600 bytes) is too big for 64 MB" \

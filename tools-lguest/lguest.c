@@ -280,6 +280,86 @@ static bool is_i386_elf(const unsigned char *img, size_t len)
 	       eh->e_machine == EM_386 && eh->e_type == ET_EXEC;
 }
 
+/*
+ * An ELF file that is not for us: say what it is for, in one line.  The
+ * classic mistake is an x86-64 vmlinux.
+ */
+static void not_i386_elf(const unsigned char *img, size_t len,
+			 const char *name)
+{
+	const struct elf32_hdr *eh = (const struct elf32_hdr *)img;
+
+	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return;
+	if (len < sizeof(*eh) || eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		die("'%s': an ELF file, but not a little-endian one: not an i386 kernel", name);
+	if (eh->e_ident[EI_CLASS] == ELFCLASS64)
+		die("'%s': a 64-bit ELF file (machine %u): lguest runs 32-bit i386 kernels",
+		    name, eh->e_machine);
+	if (eh->e_machine != EM_386)
+		die("'%s': an ELF file for machine %u, not i386 (%u)", name,
+		    eh->e_machine, EM_386);
+	die("'%s': an i386 ELF file, but not an executable (type %u)", name,
+	    eh->e_type);
+}
+
+/*
+ * The description of the note NAME of TYPE in a PT_NOTE segment, if it is
+ * there and DESCSZ bytes long.
+ */
+static const void *find_note(const unsigned char *img, size_t len,
+			     const struct elf32_hdr *eh, const char *name,
+			     uint32_t type, uint32_t descsz)
+{
+	size_t namelen = strlen(name) + 1, off, end, nsz, dsz;
+	struct elf32_phdr ph;
+	struct elf32_note nh;
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > len ||
+		    ph.p_filesz > len - ph.p_offset)
+			continue;
+		end = ph.p_offset + ph.p_filesz;
+		for (off = ph.p_offset; end - off >= sizeof(nh); ) {
+			memcpy(&nh, img + off, sizeof(nh));
+			off += sizeof(nh);
+			nsz = (nh.n_namesz + 3UL) & ~3UL;
+			dsz = (nh.n_descsz + 3UL) & ~3UL;
+			if (nsz > end - off || dsz > end - off - nsz)
+				break;
+			if (nh.n_namesz == namelen && nh.n_type == type &&
+			    nh.n_descsz == descsz && !memcmp(img + off, name, namelen))
+				return img + off + nsz;
+			off += nsz + dsz;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A kernel that can be a guest carries the note LGUEST_NOTE_NAME
+ * (arch/x86/lguest/boot.c); one built without CONFIG_LGUEST_GUEST would
+ * die on its first privileged instruction in ring 1.
+ */
+static void check_guest_note(const unsigned char *img, size_t len,
+			     const struct elf32_hdr *eh, const char *name)
+{
+	const void *desc;
+	uint32_t version;
+
+	desc = find_note(img, len, eh, LGUEST_NOTE_NAME, LGUEST_NOTE_GUEST,
+			 sizeof(version));
+	if (!desc)
+		die("'%s': this kernel cannot be an lguest guest (built without CONFIG_LGUEST_GUEST)",
+		    name);
+	memcpy(&version, desc, sizeof(version));
+	if (version != LGUEST_NOTE_VERSION)
+		die("'%s': a guest of lguest interface %u, not %u", name,
+		    version, LGUEST_NOTE_VERSION);
+}
+
 static unsigned long load_elf(const unsigned char *img, size_t len,
 			      const char *name)
 {
@@ -333,6 +413,7 @@ static unsigned long load_elf(const unsigned char *img, size_t len,
 	if (!entry_loaded)
 		die("'%s': entry point %#x is not in a loaded segment", name,
 		    eh.e_entry);
+	check_guest_note(img, len, &eh, name);
 
 	/*
 	 * The same kernel must load the same way from vmlinux and bzImage;
@@ -546,8 +627,10 @@ static unsigned long load_bzimage(int fd, const unsigned char *img,
 		    name, compression_name(payload, hdr->payload_length));
 	}
 
-	if (!is_i386_elf(out.buf, out.len))
+	if (!is_i386_elf(out.buf, out.len)) {
+		not_i386_elf(out.buf, out.len, name);
 		die("'%s': bzImage payload is not an i386 vmlinux", name);
+	}
 	entry = load_elf(out.buf, out.len, name);
 	free(out.buf);
 	return entry;
@@ -575,6 +658,7 @@ static unsigned long load_kernel(const char *name, struct boot_params *bp)
 		say("kernel '%s': bzImage", name);
 		entry = load_bzimage(fd, img, st.st_size, bp, name);
 	} else {
+		not_i386_elf(img, st.st_size, name);
 		die("'%s': not an i386 vmlinux or bzImage", name);
 	}
 	munmap(img, st.st_size);

@@ -16,6 +16,7 @@
 #include <asm/desc.h>
 #include <asm/lguest.h>
 #include <asm/lguest_hcall.h>
+#include <asm/msr.h>
 #include <asm/segment.h>
 
 static char *what = "";
@@ -158,6 +159,38 @@ static void insn_sysenter(void)
 	asm volatile("sysenter" ::: "memory");
 }
 
+/*
+ * Raw MSR instructions, as 6.12's CPU setup code uses them on every Intel
+ * CPU: the microcode revision reads as a virtual machine's (1, in %edx),
+ * writing it does nothing, and any other MSR is refused with the fault
+ * hardware gives, which the _safe accessors return as -EIO.  Also a raw
+ * wbinvd, which is harmless.  The guest must go on, not be stopped.
+ */
+static bool msr_raw(void)
+{
+	u64 rev;
+	int err_rd, err_wr;
+
+	native_write_msr(MSR_IA32_UCODE_REV, 0, 0);
+	rev = native_read_msr(MSR_IA32_UCODE_REV);
+	native_read_msr_safe(MSR_IA32_SYSENTER_CS, &err_rd);
+	err_wr = native_write_msr_safe(MSR_IA32_SYSENTER_CS, 0, 0);
+	native_wbinvd();
+	if (rev != 1ULL << 32 || err_rd != -EIO || err_wr != -EIO) {
+		pr_err("lg_hostile: msr-raw: revision %#llx, errors %d %d\n",
+		       rev, err_rd, err_wr);
+		return false;
+	}
+	pr_info("lg_hostile: msr-raw: revision %#llx, other MSRs refused, as they should be\n",
+		rev);
+	return true;
+}
+
+static void msr_raw_case(void)
+{
+	msr_raw();
+}
+
 /* A trap with a stack pointer into unmapped memory: no frame can be pushed. */
 static void bad_stack(void)
 {
@@ -277,6 +310,7 @@ static const struct {
 	{ "dma-section-past-end", dma_section_past_end },
 	{ "dma-key-past-end", dma_key_past_end },
 	{ "dma-send-to-self", dma_self },
+	{ "msr-raw", msr_raw_case },
 };
 
 static int __init lg_hostile_init(void)
