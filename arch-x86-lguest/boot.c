@@ -32,10 +32,13 @@
 #include <linux/processor.h>
 #include <linux/reboot.h>
 #include <linux/start_kernel.h>
+#include <asm/acpi.h>
+#include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/hw_irq.h>
 #include <asm/i8259.h>
+#include <asm/io_apic.h>
 #include <asm/irq_vectors.h>
 #include <asm/lguest.h>
 #include <asm/lguest_hcall.h>
@@ -757,6 +760,20 @@ asmlinkage __visible void __init __noreturn lguest_init(void)
 
 	/* No I/O ports here: make sure no driver finds any. */
 	paravirt_disable_iospace();
+
+	/*
+	 * A kernel built as distributions build it (SMP, local APIC,
+	 * IO-APIC, ACPI) runs here on one CPU, with the host as its
+	 * interrupt controller: there are no firmware tables to read, no
+	 * APIC to program and no other CPU to start, so say so now, before
+	 * setup_arch() goes looking.
+	 */
+	disable_acpi();
+	disable_ioapic_support();
+#ifdef CONFIG_X86_LOCAL_APIC
+	apic_is_disabled = true;
+#endif
+	setup_clear_cpu_cap(X86_FEATURE_APIC);
 
 	i386_start_kernel();
 }

@@ -140,7 +140,7 @@ boot_test() {	# VARIANT [KERNEL]
 	output_of "$log" nx > "$log.nx"
 	case "$v:$rc" in
 	pae:0|pae-noxxl:0) pass "boot $v: NX bit of 64-bit PTEs enforced" ;;
-	main:4|noxxl:4) skip "boot $v: NX" "a non-PAE kernel cannot use NX (the kernel says so at boot)" ;;
+	main:4|noxxl:4|distro:4) skip "boot $v: NX" "a non-PAE kernel cannot use NX (the kernel says so at boot)" ;;
 	*) fail "boot $v: NX" "unexpected rc=$rc" "$log.nx" ;;
 	esac
 
@@ -788,6 +788,143 @@ lguest_cpu_matrix() {
 	LOGS=$top
 }
 
+# The distribution-style kernel (i386_defconfig plus lguest: SMP, local
+# APIC, ACPI, HIGHMEM4G) as host and guest: it boots with two CPUs (ACPI
+# finds the second; SeaBIOS's MP table lists only one) and 1.5 GB, more
+# than the 896 MB a 32-bit kernel maps, and runs two guests of the very
+# same image at once, one pinned to each CPU, with 256 MB each (highmem
+# of the host's), each running the workload and the selftests, compared
+# with the same kernel's native results.
+DISTRO_TIMEOUT=${DISTRO_TIMEOUT:-1500}
+# distro_prepare: build/out-distro/ from the distro kernel, and the Debian
+# image (debootstrap, cached in build/debian/).
+distro_prepare() {
+	if "$ROOT/scripts/install-out.sh" distro "$BUILD/out-distro" >"$LOGS/install-distro.log" 2>&1; then
+		pass "distro: kernel and modules installed in build/out-distro"
+	else
+		fail "distro: kernel and modules installed in build/out-distro" "failed" "$LOGS/install-distro.log"
+	fi
+	if "$ROOT/scripts/debian-image.sh" >"$LOGS/debian-image.log" 2>&1; then
+		pass "debian image: bookworm i386 by debootstrap, ext4 ($(tail -n 1 "$LOGS/debian-image.log" | sed 's/^>>> //'))"
+	else
+		fail "debian image: bookworm i386 by debootstrap, ext4" "failed" "$LOGS/debian-image.log"
+	fi
+}
+
+lguest_distro_stage() {
+	local top=$LOGS log token qrc t0 facts hi
+	LOGS=$top/distro
+	mkdir -p "$LOGS"
+	cp "$top/selftests-distro.txt" "$LOGS/selftests-main.txt" 2>/dev/null
+	log=$LOGS/host.log
+	token=$(new_token)
+	t0=$SECONDS
+	TAG="[distro]"
+	local img=$BUILD/debian/bookworm-i386.ext4 steps=cpuinfo,smpguests drive=
+	if [ -f "$img" ]; then
+		steps+=,debian
+		# snapshot=on: the guest's writes go to a temporary file, and
+		# the cached image stays as debootstrap made it.
+		drive="-drive file=$img,format=raw,if=ide,snapshot=on"
+	fi
+	SMP=2 MEM=1536 INITRD=$BUILD/initramfs-host-distro.cpio.gz QEMU_EXTRA="$drive" \
+		"$ROOT/scripts/qemu-boot.sh" "$BUILD/out-distro/bzImage" "$log" "$DISTRO_TIMEOUT" \
+		"lgtest.token=$token lgtest.run=$steps lgtest.guest_mem=256m lgtest.guest_timeout=$GUEST_TIMEOUT lgtest.debian_timeout=$DEBIAN_TIMEOUT $(tsc_arg)"
+	qrc=$?
+	if grep -qx "LGTEST: userspace token=$token" "$log" &&
+	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
+		pass "host: boots with 2 CPUs and 1.5 GB, runs two pinned guests, reboots ($((SECONDS - t0)) s)"
+	else
+		lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
+	fi
+	facts=$(sed -n 's/^LGTEST: host cpus //p' "$log" | tail -n 1)
+	hi=$(echo "$facts" | sed -n 's/.* highmem \([0-9]*\) kB/\1/p')
+	if [ "${facts%% *}" = 2 ] && [ "${hi:-0}" -gt 0 ]; then
+		pass "host: 2 CPUs and highmem ($facts)"
+	else
+		fail "host: 2 CPUs and highmem" "host says: ${facts:-nothing}" "$log"
+	fi
+	if [ "$(rc_of "$log" modprobe-lg)" = 0 ]; then
+		pass "host: modprobe lg"
+	else
+		fail "host: modprobe lg" "rc=$(rc_of "$log" modprobe-lg)" "$log"
+	fi
+	lguest_guest "$log" "$token" s0 "distro vmlinux pinned to CPU 0" selftests
+	lguest_guest "$log" "$token" s1 "distro vmlinux pinned to CPU 1" selftests
+	if [ -f "$img" ]; then
+		lguest_debian "$log"
+	else
+		fail "debian guest" "no image (scripts/debian-image.sh did not make one)"
+	fi
+	if grep -Ev '^[A-Z][0-9]+\| ' "$log" |
+	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' > "$log.bad"; then
+		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
+	else
+		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
+	fi
+	TAG=
+	LOGS=$top
+}
+
+# lguest_debian LOG: guest d1 booted the Debian image (ext4, systemd) from
+# the host's disk to the login prompt; inside, tests/debian/lgtest-debian
+# ran dpkg-query, perl, gcc on a threaded program and stress-ng, then
+# "systemctl poweroff" ended the launcher with exit 0.
+DEBIAN_TIMEOUT=${DEBIAN_TIMEOUT:-600}
+debian_fact() {	# FILE KEY: the rest of its "LGTEST: debian KEY ..." line
+	sed -n "s/^LGTEST: debian $2 *//p" "$1" | tail -n 1
+}
+lguest_debian() {
+	local log=$1 g=$LOGS/guest-d1.log rc
+	guest_output "$log" d1 "$g"
+	rc=$(guest_fact "$log" d1 rc)
+	if grep -q 'EXT4-fs (lgba): mounted filesystem' "$g" &&
+	   [ "$(debian_fact "$g" init)" = /usr/lib/systemd/systemd ]; then
+		pass "debian guest: ext4 root on lgba, systemd is init"
+	else
+		fail "debian guest: ext4 root on lgba, systemd is init" \
+			"init: $(debian_fact "$g" init)" "$g"
+	fi
+	if grep -q 'lguest-debian login:' "$g" &&
+	   [ "$(debian_fact "$g" getty)" = active ] &&
+	   [ "$(debian_fact "$g" system)" = running ]; then
+		pass "debian guest: multi-user.target with a login prompt on hvc0 ($(debian_fact "$g" boot))"
+	else
+		fail "debian guest: multi-user.target with a login prompt on hvc0" \
+			"system $(debian_fact "$g" system), getty $(debian_fact "$g" getty), failed units: $(debian_fact "$g" 'failed units:')" "$g"
+	fi
+	if [ "$(debian_fact "$g" cgroup)" = cgroup2fs ]; then
+		pass "debian guest: cgroup2 mounted"
+	else
+		fail "debian guest: cgroup2 mounted" "$(debian_fact "$g" cgroup)" "$g"
+	fi
+	if [ -n "$(debian_fact "$g" dpkg-query)" ] &&
+	   [ "$(debian_fact "$g" perl | sed 's/.* squares //')" = 1,4,9,16,25 ]; then
+		pass "debian guest: dpkg-query ($(debian_fact "$g" dpkg-query)), perl ($(debian_fact "$g" perl))"
+	else
+		fail "debian guest: dpkg-query and perl" "dpkg-query: $(debian_fact "$g" dpkg-query); perl: $(debian_fact "$g" perl)" "$g"
+	fi
+	if [ "$(debian_fact "$g" threads)" = "rc=0" ] && grep -q '^LGTEST: debian threads sum=800000020000000 ok' "$g"; then
+		pass "debian guest: gcc compiles a threaded C program, which gets the right sum"
+	else
+		fail "debian guest: gcc compiles a threaded C program" "threads: $(debian_fact "$g" threads)" "$g"
+	fi
+	if [ "$(debian_fact "$g" stress-ng)" = "rc=0" ]; then
+		pass "debian guest: stress-ng --verify (cpu, vm) passes"
+	else
+		fail "debian guest: stress-ng --verify passes" "$(debian_fact "$g" stress-ng)" "$g"
+	fi
+	if [ -n "$(guest_fact "$log" d1 timeout)" ]; then
+		fail "debian guest: systemctl poweroff ends the launcher with exit 0" \
+			"stopped by the $DEBIAN_TIMEOUT s timeout (DEBIAN_TIMEOUT)" "$g"
+	elif [ "$rc" = 0 ] && grep -qx 'LGTEST: debian done' "$g"; then
+		pass "debian guest: systemctl poweroff ends the launcher with exit 0"
+	else
+		fail "debian guest: systemctl poweroff ends the launcher with exit 0" "$(rc_meaning "$rc")" "$g"
+	fi
+	log_clean "debian guest" "$g"
+}
+
 # The Intel model the whole stage runs on a second time.
 INTEL_CPU=${INTEL_CPU:-Skylake-Client}
 
@@ -800,6 +937,16 @@ if [ "$ONLY" = guest ]; then
 	lguest_stage
 	lguest_stage_on "$INTEL_CPU"
 	lguest_cpu_matrix
+	# The distro kernel's part, if it has been built (make check does).
+	if [ -f "$BUILD/obj-distro/vmlinux" ]; then
+		distro_prepare
+		initramfs_step || finish
+		rm -f "$LOGS/selftests-distro.txt"
+		boot_test distro
+		lguest_distro_stage
+	else
+		skip "distro kernel as host and guest" "not built here (make check builds it)"
+	fi
 	finish
 fi
 
@@ -862,7 +1009,7 @@ done
 # The kernels: main (2-level, PARAVIRT_XXL), pae (PAE, PARAVIRT_XXL), and
 # their baselines without PARAVIRT_XXL, noxxl and pae-noxxl.
 
-VARIANTS="main pae noxxl pae-noxxl"
+VARIANTS="main pae noxxl pae-noxxl distro"
 built=()
 for v in $VARIANTS; do
 	if "$ROOT/scripts/kbuild.sh" "$v" all >"$LOGS/build-$v.log" 2>&1; then
@@ -954,6 +1101,7 @@ done
 if is_built main; then
 	lguest_prepare install
 fi
+is_built distro && distro_prepare
 initramfs_step || finish
 
 for v in $VARIANTS; do
@@ -985,6 +1133,11 @@ if is_built main; then
 	lguest_stage
 	lguest_stage_on "$INTEL_CPU"
 	lguest_cpu_matrix
+	if is_built distro; then
+		lguest_distro_stage
+	else
+		fail "distro kernel as host and guest" "the distro kernel did not build"
+	fi
 else
 	fail "lguest: host and guests" "the main kernel did not build"
 fi

@@ -30,6 +30,7 @@ PKGS=(
 	"sparse:sparse"
 	"qemu-system-x86:qemu-system-i386"
 	"e2fsprogs:mke2fs"
+	"debootstrap:debootstrap"
 	"busybox-static:i386:/bin/busybox"
 )
 

@@ -20,6 +20,8 @@
 #                                 only when out/ has a kernel; what is
 #                                 missing is said here and in its .list,
 #                                 which scripts/check.sh reads.
+#   build/initramfs-host-distro.cpio.gz  the same for the distro kernel
+#                                 (build/out-distro/), if it is built.
 #
 # Needs the "main" kernel built (for its uapi headers and gen_init_cpio).
 set -euo pipefail
@@ -82,11 +84,12 @@ base_list() {
 
 # What the lguest host adds: the guest's kernels and initramfs, the
 # launcher and the modules tree (without its build/source links).
+# HOST_OUT: where that kernel comes from (out/, or build/out-distro/).
 host_list() {
-	local mods=$OUT/modules/lib/modules d f
+	local mods=$HOST_OUT/modules/lib/modules d f
 	echo "dir /boot 0755 0 0"
-	echo "file /boot/vmlinux $OUT/vmlinux 0644 0 0"
-	echo "file /boot/bzImage $OUT/bzImage 0644 0 0"
+	echo "file /boot/vmlinux $HOST_OUT/vmlinux 0644 0 0"
+	echo "file /boot/bzImage $HOST_OUT/bzImage 0644 0 0"
 	echo "file /boot/guest.cpio.gz $BUILD/initramfs.cpio.gz 0644 0 0"
 	if [ -x "$OUT/lguest" ]; then
 		echo "file /bin/lguest $OUT/lguest 0755 0 0"
@@ -139,9 +142,16 @@ image() {
 }
 
 image initramfs base_list
+HOST_OUT=$OUT
 if [ -f "$OUT/vmlinux" ] && [ -f "$OUT/bzImage" ] && [ -d "$OUT/modules/lib/modules" ]; then
 	image initramfs-host base_list host_list
 else
 	rm -f "$BUILD/initramfs-host.cpio.gz" "$BUILD/initramfs-host.list"
 	note "initramfs-host: not made, out/ has no kernel and modules (make)"
+fi
+# The same for the distribution-style kernel, as host and guests, when
+# it has been built and installed (scripts/check.sh, build/out-distro/).
+HOST_OUT=$BUILD/out-distro
+if [ -f "$HOST_OUT/vmlinux" ] && [ -d "$HOST_OUT/modules/lib/modules" ]; then
+	image initramfs-host-distro base_list host_list
 fi

@@ -3,10 +3,13 @@
 #
 # Copy the main kernel's products into out/: bzImage, vmlinux, its
 # .config, and a modules_install tree in out/modules/.
+#
+#   install-out.sh [VARIANT DIR]   another variant's, into DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-O=$BUILD/obj-main
+O=$BUILD/obj-${1:-main}
+OUT=${2:-$OUT}
 mkdir -p "$OUT"
 cp "$O/arch/x86/boot/bzImage" "$OUT/bzImage"
 cp "$O/vmlinux" "$OUT/vmlinux"
@@ -14,4 +17,4 @@ cp "$O/.config" "$OUT/config"
 rm -rf "$OUT/modules"
 make -s -C "$KSRC" O="$O" ARCH=i386 INSTALL_MOD_PATH="$OUT/modules" \
 	DEPMOD=/sbin/depmod modules_install
-note "out/: bzImage vmlinux config modules/ ($(cat "$O/include/config/kernel.release"))"
+note "${OUT#"$ROOT"/}/: bzImage vmlinux config modules/ ($(cat "$O/include/config/kernel.release"))"

@@ -5,8 +5,8 @@
 #
 #   kbuild.sh VARIANT [make targets...]
 #
-# The configuration is tinyconfig plus the fragments listed for the
-# variant below.  Every line of those fragments must hold in the final
+# The configuration is tinyconfig (i386_defconfig for "distro") plus the
+# fragments listed for the variant below.  Every line of those fragments must hold in the final
 # .config: an option that Kconfig silently dropped (a missing dependency)
 # is an error, not a surprise at boot.
 #
@@ -24,8 +24,10 @@ main)	frags="base.config lguest.config" ;;	# 2-level, PARAVIRT_XXL, lguest host+
 pae)	frags="base.config pae.config" ;;	# 3-level (PAE) paging, PARAVIRT_XXL
 noxxl)	frags="base.config noxxl.config" ;;	# the baseline: no PARAVIRT_XXL
 pae-noxxl) frags="base.config pae.config noxxl.config" ;; # PAE baseline
-*)	die "unknown kernel variant '$variant' (main, pae, noxxl, pae-noxxl)" ;;
+distro)	frags="distro.config" start=i386_defconfig ;; # as distributions build it
+*)	die "unknown kernel variant '$variant' (main, pae, noxxl, pae-noxxl, distro)" ;;
 esac
+start=${start:-tinyconfig}
 
 O=${OBJ_ROOT:-$BUILD}/obj-$variant
 mkdir -p "$O"
@@ -41,8 +43,8 @@ done
 sum=$(cat "${files[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$O/.config" ] || [ "${RECONFIGURE:-0}" = 1 ] ||
    [ "$(cat "$O/.lguest-config" 2>/dev/null)" != "$sum" ]; then
-	note "configuring $variant: tinyconfig + $frags"
-	kmake -s tinyconfig >/dev/null
+	note "configuring $variant: $start + $frags"
+	kmake -s "$start" >/dev/null
 	KCONFIG_CONFIG=$O/.config "$KSRC/scripts/kconfig/merge_config.sh" \
 		-m -O "$O" "$O/.config" "${files[@]}" >/dev/null
 	kmake -s olddefconfig
