@@ -6,6 +6,8 @@
 #   make demo         build, then boot it under QEMU with a shell
 #   make check        static checks and boot tests; ends "N passed, N failed"
 #   make check-guest  only the lguest stage of make check: host and guests
+#   make check-debian a Debian (systemd, ext4) guest of the distro kernel;
+#                     slow, not part of make check (see README)
 #   make check-bisect build the kernel after every patch of the series
 #   make bench        numbers: guest disk and boot against the host's
 #   make patches      regenerate the add-file patches from the folders
@@ -18,7 +20,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel launcher demo check check-guest check-bisect bench clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-guest check-debian check-bisect bench clean distclean
 
 all: kernel
 
@@ -52,6 +54,9 @@ check: deps
 # an lguest host that runs guests.
 check-guest: kernel
 	@$(S)/check.sh guest
+
+check-debian: kernel
+	@$(S)/check.sh debian
 
 bench: kernel
 	@$(S)/bench.sh

@@ -241,7 +241,8 @@ static void lguest_load_sp0(unsigned long sp0)
  * 2-level 4k pages only), XSAVE (xsetbv is ring 0), MONITOR/MWAIT, and
  * everything in the leaves past 4 (SMEP/SMAP/UMIP live there).  Claim
  * PGE, so that the kernel tells kernel and user TLB flushes apart, and
- * say that a hypervisor is present.
+ * say that a hypervisor is present.  RDRAND works in any ring: keep it,
+ * for the guest's entropy.
  *
  * Of AMD's extended leaves keep only instruction set extensions: SVM,
  * IBS, MWAITX, the performance counters and the speculation controls
@@ -263,7 +264,7 @@ static void lguest_cpuid(unsigned int *ax, unsigned int *bx,
 		break;
 	case 1:
 		*cx &= BIT(0) | BIT(9) | BIT(13) | BIT(19) | BIT(20) |
-		       BIT(22) | BIT(23) | BIT(25) | BIT(29);
+		       BIT(22) | BIT(23) | BIT(25) | BIT(29) | BIT(30);
 		*cx |= BIT(31);
 		*dx &= BIT(0) | BIT(4) | BIT(8) | BIT(15) | BIT(19) |
 		       BIT(23) | BIT(24) | BIT(25) | BIT(26);

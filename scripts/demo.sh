@@ -11,6 +11,11 @@
 # that guest and leaves you in a shell on the host, where "reboot -f"
 # ends the demo (or Ctrl-a x at any time).  Without a terminal the demo
 # stops after the first guest and prints the console.
+#
+# CPU=MODEL picks QEMU's processor model (default max, an AMD under TCG;
+# "make demo CPU=Skylake-Client" for an Intel one, "qemu-system-i386 -cpu
+# help" for the list; add ",-hypervisor" for a host that looks like bare
+# metal).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +27,7 @@ khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 append="lgtest.token=demo${khz:+ tsc_early_khz=$khz}"
 export INITRD=$BUILD/initramfs-host.cpio.gz MEM=512
 if [ -t 0 ]; then
-	echo "Booting $kernel as an lguest host; leave with 'reboot -f' or Ctrl-a x."
+	echo "Booting $kernel as an lguest host on a ${CPU:-max} CPU; leave with 'reboot -f' or Ctrl-a x."
 	LGTEST_INTERACTIVE=1 exec "$ROOT/scripts/qemu-boot.sh" "$kernel" - 0 \
 		"$append lgtest.run=demo,demoshell,shell"
 fi

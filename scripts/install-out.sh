@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 O=$BUILD/obj-${1:-main}
-OUT=${2:-$OUT}
+OUT=$(realpath -m "${2:-$OUT}")
 mkdir -p "$OUT"
 cp "$O/arch/x86/boot/bzImage" "$OUT/bzImage"
 cp "$O/vmlinux" "$OUT/vmlinux"

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -77,6 +78,9 @@
 #define BOOT_PARAMS_ADDR 0x1000UL
 #define CMDLINE_ADDR	0x2000UL
 #define CMDLINE_MAX	2048		/* the guest copies this much */
+#define RNG_SEED_ADDR	(CMDLINE_ADDR + CMDLINE_MAX)
+#define RNG_SEED_LEN	32
+#define BOOT_DATA_END	(RNG_SEED_ADDR + sizeof(struct setup_data) + RNG_SEED_LEN)
 
 /* Page table entry flags: present, writable, user. */
 #define PTE_FLAGS	0x7
@@ -387,8 +391,8 @@ static unsigned long load_elf(const unsigned char *img, size_t len,
 			    name, i, ph.p_paddr,
 			    (unsigned long long)ph.p_paddr + ph.p_memsz,
 			    guest_size >> 20);
-		/* Our boot parameters and command line go at 4 KB to 10 KB. */
-		if (ph.p_paddr < CMDLINE_ADDR + CMDLINE_MAX &&
+		/* Boot parameters, command line and seed: 4 KB to ~10 KB. */
+		if (ph.p_paddr < BOOT_DATA_END &&
 		    ph.p_paddr + ph.p_memsz > BOOT_PARAMS_ADDR)
 			die("'%s': ELF segment %u at %#x overlaps the boot parameters",
 			    name, i, ph.p_paddr);
@@ -795,6 +799,27 @@ static void setup_boot_params(struct boot_params *bp, const char *cmdline)
 
 	say("boot parameters at %#lx, command line at %#lx: '%s'",
 	    BOOT_PARAMS_ADDR, CMDLINE_ADDR, cmdline);
+}
+
+/*
+ * A guest has few interrupts to gather entropy from, and a CPU without
+ * RDRAND gives it none: a distribution's init that asks getrandom() for
+ * a key would wait for a minute.  A bootloader may hand the kernel a seed
+ * (setup_data SETUP_RNG_SEED), as QEMU and EFI stubs do; so do we, from
+ * our own getrandom().
+ */
+static void add_rng_seed(struct boot_params *bp)
+{
+	struct setup_data *sd = guest_range(RNG_SEED_ADDR,
+					    sizeof(*sd) + RNG_SEED_LEN);
+
+	if (getrandom(sd->data, RNG_SEED_LEN, 0) != RNG_SEED_LEN)
+		die("cannot get %u random bytes for the guest: %s",
+		    RNG_SEED_LEN, strerror(errno));
+	sd->next = bp->hdr.setup_data;
+	sd->type = SETUP_RNG_SEED;
+	sd->len = RNG_SEED_LEN;
+	bp->hdr.setup_data = RNG_SEED_ADDR;
 }
 
 /* The guest's command line: its arguments, joined with spaces. */
@@ -1771,6 +1796,7 @@ int main(int argc, char *argv[])
 	top = initrd ? load_initrd(bp) : guest_size;
 	pgdir = setup_pagetables(top);
 	setup_boot_params(bp, cmdline);
+	add_rng_seed(bp);
 
 	setup_devices();
 
