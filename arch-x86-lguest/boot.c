@@ -16,6 +16,7 @@
  * fills in paravirt_ops and the platform hooks and then carries on into
  * the normal 32-bit boot path, i386_start_kernel().
  */
+#include <linux/acpi.h>
 #include <linux/clockchips.h>
 #include <linux/console.h>
 #include <linux/cpufeature.h>
@@ -32,7 +33,6 @@
 #include <linux/processor.h>
 #include <linux/reboot.h>
 #include <linux/start_kernel.h>
-#include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
@@ -769,7 +769,9 @@ asmlinkage __visible void __init __noreturn lguest_init(void)
 	 * APIC to program and no other CPU to start, so say so now, before
 	 * setup_arch() goes looking.
 	 */
+#ifdef CONFIG_ACPI
 	disable_acpi();
+#endif
 	disable_ioapic_support();
 #ifdef CONFIG_X86_LOCAL_APIC
 	apic_is_disabled = true;

@@ -134,7 +134,7 @@ expect "empty kernel file" 1 "'$tmp/empty': not an i386 vmlinux or bzImage" 64m 
 expect "directory as kernel" 1 "cannot read kernel '$tmp/dir': Is a directory" 64m "$tmp/dir"
 expect "ELF segment outside guest memory" 1 "is outside guest memory (64 MB)" 64m "$tmp/far.elf"
 expect "kernel without CONFIG_LGUEST_GUEST" 1 \
-	"'$tmp/noguest.elf': this kernel cannot be an lguest guest (built without CONFIG_LGUEST_GUEST)" \
+	"'$tmp/noguest.elf': not a guest kernel (built without CONFIG_LGUEST_GUEST)" \
 	64m "$tmp/noguest.elf"
 expect "x86-64 kernel" 1 "'$tmp/x86_64.elf': a 64-bit ELF file (machine 62): lguest runs 32-bit i386 kernels" \
 	64m "$tmp/x86_64.elf"

@@ -356,7 +356,7 @@ static void check_guest_note(const unsigned char *img, size_t len,
 	desc = find_note(img, len, eh, LGUEST_NOTE_NAME, LGUEST_NOTE_GUEST,
 			 sizeof(version));
 	if (!desc)
-		die("'%s': this kernel cannot be an lguest guest (built without CONFIG_LGUEST_GUEST)",
+		die("'%s': not a guest kernel (built without CONFIG_LGUEST_GUEST)",
 		    name);
 	memcpy(&version, desc, sizeof(version));
 	if (version != LGUEST_NOTE_VERSION)
