@@ -632,6 +632,30 @@ lguest_host_died() {
 		"$how after $secs s; last step: ${where:-none}" "$ev"
 }
 
+# host_ran LOG TOKEN QEMU-RC T0 WHAT: the host echoed TOKEN at the start
+# and the end of its /init, and QEMU exited 0 (the host rebooted).
+host_ran() {
+	if grep -qx "LGTEST: userspace token=$2" "$1" &&
+	   grep -qx "LGTEST: done token=$2" "$1" && [ "$3" = 0 ]; then
+		pass "host: $5 ($((SECONDS - $4)) s)"
+	else
+		lguest_host_died "$1" "$2" "$3" "$((SECONDS - $4))"
+	fi
+}
+
+# host_log_clean LOG: the host's own lines (not its guests', which come
+# prefixed "G1| " and so on, nor a disk image it sends out) are free of
+# kernel errors.
+host_log_clean() {
+	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
+	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
+	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$1.bad"; then
+		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$1.bad"
+	else
+		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
+	fi
+}
+
 lguest_stage() {
 	local log=$LOGS/host.log list=$BUILD/initramfs-host.list token qrc rc
 	local append missing="" e t0 g
@@ -667,12 +691,7 @@ lguest_stage() {
 	QEMU_EXTRA="-d $HOST_QEMU_D -D $log.reset" \
 		"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" "$HOST_TIMEOUT" "$append"
 	qrc=$?
-	if grep -qx "LGTEST: userspace token=$token" "$log" &&
-	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
-		pass "host: boots, runs the guest steps, reboots (token $token, $((SECONDS - t0)) s)"
-	else
-		lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
-	fi
+	host_ran "$log" "$token" "$qrc" "$t0" "boots, runs the guest steps, reboots (token $token)"
 	for e in modprobe-lg:"modprobe lg" dev-lguest:"/dev/lguest exists"; do
 		rc=$(rc_of "$log" "${e%%:*}")
 		output_of "$log" "${e%%:*}" > "$log.${e%%:*}"
@@ -682,13 +701,7 @@ lguest_stage() {
 			fail "host: ${e#*:}" "rc=$rc" "$log.${e%%:*}"
 		fi
 	done
-	# The host's own lines: its kernel and /init, not what guests printed.
-	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$log" | sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
-	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$log.bad"; then
-		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
-	else
-		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
-	fi
+	host_log_clean "$log"
 
 	lguest_guest "$log" "$token" g1 "vmlinux" selftests
 	lguest_guest "$log" "$token" g2 "bzImage" selftests
@@ -749,12 +762,7 @@ lguest_cpu_matrix() {
 			"lgtest.token=$token lgtest.run=cpuinfo,cpuguest lgtest.guest_timeout=240 $(tsc_arg)"
 		qrc=$?
 		TAG="[cpu $cpu]"
-		if grep -qx "LGTEST: userspace token=$token" "$log" &&
-		   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
-			pass "host: boots, runs one guest, reboots ($((SECONDS - t0)) s)"
-		else
-			lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
-		fi
+		host_ran "$log" "$token" "$qrc" "$t0" "boots, runs one guest, reboots"
 		# The model must be what we asked for, or the matrix tests nothing.
 		want=$(cpu_vendor "$cpu") hv=1
 		[[ $cpu == *,-hypervisor ]] && hv=0
@@ -778,11 +786,7 @@ lguest_cpu_matrix() {
 			fail "guest g1 sees the host's processor, with the hypervisor bit" \
 				"guest says: $(grep '^LGTEST: cpu ' "$glog" 2>/dev/null | tail -n 1)" "$glog"
 		fi
-		if grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' "$log.own" > "$log.bad"; then
-			fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
-		else
-			pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
-		fi
+		host_log_clean "$log"
 		TAG=
 	done
 	LOGS=$top
@@ -836,12 +840,7 @@ lguest_distro_stage() {
 		"$ROOT/scripts/qemu-boot.sh" "$BUILD/out-distro/bzImage" "$log" "$DISTRO_TIMEOUT" \
 		"lgtest.token=$token lgtest.run=$steps lgtest.guest_mem=256m lgtest.guest_timeout=$GUEST_TIMEOUT lgtest.debian_timeout=$DEBIAN_TIMEOUT $(tsc_arg)"
 	qrc=$?
-	if grep -qx "LGTEST: userspace token=$token" "$log" &&
-	   grep -qx "LGTEST: done token=$token" "$log" && [ $qrc = 0 ]; then
-		pass "host: boots with 2 CPUs and 1.5 GB, runs its guest steps ($steps), reboots ($((SECONDS - t0)) s)"
-	else
-		lguest_host_died "$log" "$token" "$qrc" "$((SECONDS - t0))"
-	fi
+	host_ran "$log" "$token" "$qrc" "$t0" "boots with 2 CPUs and 1.5 GB, runs its guest steps ($steps), reboots"
 	facts=$(sed -n 's/^LGTEST: host cpus //p' "$log" | tail -n 1)
 	hi=$(echo "$facts" | sed -n 's/.* highmem \([0-9]*\) kB/\1/p')
 	if [ "$ONLY" = debian ]; then
@@ -862,12 +861,7 @@ lguest_distro_stage() {
 		lguest_guest "$log" "$token" s0 "distro vmlinux pinned to CPU 0" selftests
 		lguest_guest "$log" "$token" s1 "distro vmlinux pinned to CPU 1" selftests
 	fi
-	if grep -Ev '^[A-Z][0-9]+\| ' "$log" |
-	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' > "$log.bad"; then
-		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$log.bad"
-	else
-		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
-	fi
+	host_log_clean "$log"
 	TAG=
 	LOGS=$top
 }
