@@ -327,7 +327,7 @@ lguest_guest() {
 	else
 		fail "$label: launcher exits 0" "$(rc_meaning "$rc")" "$ev"
 	fi
-	if grep -q '^Linux version ' "$glog"; then
+	if grep -Eq '^(\[ *[0-9.]+\] )?Linux version ' "$glog"; then
 		log_clean "$label" "$glog"
 	else
 		fail "$label: kernel log free of panic, BUG, WARNING, Oops" \
