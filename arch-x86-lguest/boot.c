@@ -52,6 +52,7 @@
 
 /* The two ends of the iret window in entry_32.S. */
 extern const char lguest_noirq_iret[], lguest_noirq_end[];
+extern const char lguest_entry_INT80[];
 asmlinkage __visible void __init __noreturn lguest_init(void);
 
 /* entry_32.S looks at this on every iret; extable.c and cpu/common.c too. */
@@ -150,14 +151,29 @@ static void lguest_safe_halt(void)
  * a whole table queues one call per entry and then flushes the queue, so
  * the table is in force when we return, as after lgdt or lidt.
  */
+static void lguest_idt_entry(unsigned int num, u32 lo, u32 hi, bool queue)
+{
+	unsigned long entry = (unsigned long)lguest_entry_INT80;
+
+	/* The system call gate: a trap gate to lguest_entry_INT80. */
+	if (num == IA32_SYSCALL_VECTOR && (hi & 0x8000)) {
+		lo = (lo & 0xFFFF0000) | (entry & 0xFFFF);
+		hi = (entry & 0xFFFF0000) | (hi & 0xF000) |
+		     (GATE_TRAP << 8);
+	}
+	if (queue)
+		async_hcall(LHCALL_LOAD_IDT_ENTRY, num, lo, hi, 0);
+	else
+		lguest_hcall(LHCALL_LOAD_IDT_ENTRY, num, lo, hi, 0);
+}
+
 static void lguest_load_idt(const struct desc_ptr *desc)
 {
 	const u32 *idt = (const u32 *)desc->address;
 	unsigned int i, n = (desc->size + 1) / sizeof(gate_desc);
 
 	for (i = 0; i < n && i < IDT_ENTRIES; i++)
-		async_hcall(LHCALL_LOAD_IDT_ENTRY, i, idt[2 * i],
-			    idt[2 * i + 1], 0);
+		lguest_idt_entry(i, idt[2 * i], idt[2 * i + 1], true);
 	flush_async_hcalls();
 }
 
@@ -167,7 +183,7 @@ static void lguest_write_idt_entry(gate_desc *dt, int entrynum,
 	const u32 *w = (const u32 *)g;
 
 	native_write_idt_entry(dt, entrynum, g);
-	lguest_hcall(LHCALL_LOAD_IDT_ENTRY, entrynum, w[0], w[1], 0);
+	lguest_idt_entry(entrynum, w[0], w[1], false);
 }
 
 static void lguest_load_gdt(const struct desc_ptr *desc)

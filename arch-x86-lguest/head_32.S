@@ -38,3 +38,26 @@ SYM_CODE_START(lguest_entry)
 	movl	$lguest_init, %eax
 	jmp	*%eax
 SYM_CODE_END(lguest_entry)
+
+/*
+ * G:050 The system call gate.  A system call from our user mode should
+ * reach this kernel the way it does on hardware, straight through the
+ * CPU's IDT: a round trip through the host for each one would make every
+ * system call cost as much as a page table switch.  The host can let the
+ * CPU do that (see copy_traps() in the host) only with a trap gate, which
+ * leaves the real interrupt flag on: an interrupt gate would turn it off,
+ * in ring 1, where only the host may turn it back on.
+ *
+ * entry_INT80_32 expects an interrupt gate, though: its C code assumes
+ * interrupts off until it turns them on.  So we point the gate here and
+ * turn the virtual interrupt flag off ourselves first.  Until that one
+ * instruction has run the flag is still on, and the host, which knows
+ * this address from our IDT, delivers no interrupt at it.  The stack is
+ * the TSS's ring-1 stack the host gave the CPU: ours, set with
+ * LHCALL_SET_STACK.
+ */
+	.text
+SYM_CODE_START(lguest_entry_INT80)
+	movl	$0, %ss:lguest_data	/* lguest_data.irq_enabled */
+	jmp	entry_INT80_32
+SYM_CODE_END(lguest_entry_INT80)

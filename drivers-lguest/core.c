@@ -146,6 +146,7 @@ static void run_guest_once(struct lguest *lg, unsigned int cpu)
 
 	pages->regs = lg->regs;
 	copy_gdt(lg, &pages->state);
+	copy_traps(lg, &pages->state);
 	map_switcher_in_guest(lg, cpu);
 
 	/*
@@ -185,12 +186,18 @@ static void handle_trap(struct lguest *lg)
 {
 	unsigned int trap = lg->regs.trapnum;
 
+	lg_count(lg, LGS_EXITS);
+	if (trap < FIRST_EXTERNAL_VECTOR)
+		lg->stats.trap[trap]++;
 	switch (trap) {
 	case X86_TRAP_PF:
-		if (demand_page(lg, lg->cr2, lg->regs.errcode))
+		if (demand_page(lg, lg->cr2, lg->regs.errcode)) {
+			lg_count(lg, LGS_PF_FIXED);
 			return;
+		}
 		if (lg->dead)
 			return;
+		lg_count(lg, LGS_PF_GUEST);
 		/* The guest's own fault: it reads the address from here. */
 		if (!lgwrite(lg, lg->lguest_data +
 			     offsetof(struct lguest_data, cr2),
@@ -211,6 +218,7 @@ static void handle_trap(struct lguest *lg)
 			 * record (do_hypercalls() refuses those), but one
 			 * can stop the guest, and then this call is moot.
 			 */
+			lg_count(lg, LGS_HCALL_TRAP);
 			do_hypercalls(lg);
 			if (lg->dead)
 				return;
@@ -235,19 +243,23 @@ static void handle_trap(struct lguest *lg)
 		kill_guest(lg, "double fault at %#lx", lg->regs.eip);
 		return;
 	case IA32_SYSCALL_VECTOR:
+		lg_count(lg, LGS_SYSCALL);
 		deliver_trap(lg, trap);
 		return;
 	default:
 		if (trap >= FIRST_EXTERNAL_VECTOR) {
 			/* A host interrupt, which the Switcher handled. */
+			lg_count(lg, LGS_HOST_IRQ);
 			cond_resched();
 			return;
 		}
 		break;
 	}
 	if (trap == X86_TRAP_GP && lg->regs.errcode == 0) {
-		if (lguest_emulate_insn(lg))
+		if (lguest_emulate_insn(lg)) {
+			lg_count(lg, LGS_EMULATED);
 			return;
+		}
 		/* The guest kernel must use paravirt_ops, not these. */
 		if (lguest_privileged_insn(lg)) {
 			kill_guest(lg, "privileged instruction at %#lx in the guest kernel",
@@ -255,6 +267,7 @@ static void handle_trap(struct lguest *lg)
 			return;
 		}
 	}
+	lg_count(lg, LGS_TRAP_REFLECTED);
 	if (!deliver_trap(lg, trap))
 		kill_guest(lg, "unhandled trap %u at %#lx (error code %#lx, cr2 %#lx)",
 			   trap, lg->regs.eip, lg->regs.errcode, lg->cr2);
@@ -305,8 +318,10 @@ int lguest_run(struct lguest *lg)
 
 		if (lg->halted) {
 			set_current_state(TASK_INTERRUPTIBLE);
-			if (!lguest_irq_waiting(lg) && !lg->break_out)
+			if (!lguest_irq_waiting(lg) && !lg->break_out) {
+				lg_count(lg, LGS_HALT);
 				schedule();
+			}
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
@@ -530,8 +545,10 @@ static int __init lguest_host_init(void)
 	err = init_switcher();
 	if (err)
 		return err;
+	lguest_stats_init();
 	err = lguest_device_init();
 	if (err) {
+		lguest_stats_exit();
 		unmap_switcher();
 		return err;
 	}
@@ -541,6 +558,7 @@ static int __init lguest_host_init(void)
 static void __exit lguest_host_exit(void)
 {
 	lguest_device_remove();
+	lguest_stats_exit();
 	unmap_switcher();
 }
 

@@ -86,6 +86,8 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 		return;
 	}
 
+	if (args->nr < LGUEST_HCALLS)
+		lg->stats.hcall[args->nr]++;
 	switch (args->nr) {
 	case LHCALL_FLUSH_ASYNC:
 		/* The ring has been run already. */
@@ -192,6 +194,7 @@ void do_hypercalls(struct lguest *lg)
 			kill_guest(lg, "hypercall %lu cannot be queued", args.nr);
 			return;
 		}
+		lg_count(lg, LGS_HCALL_ASYNC);
 		do_one_hypercall(lg, &args);
 		status = LHCALL_STATUS_FREE;
 		write_data(lg, st_off, &status, 1);

@@ -36,6 +36,11 @@ static bool is_interrupt_gate(const u32 *gate)
 	return ((gate[1] >> 8) & 0xF) == GATE_INTERRUPT;
 }
 
+static unsigned long guest_gate_offset(const u32 *gate)
+{
+	return (gate[0] & 0xFFFF) | (gate[1] & 0xFFFF0000);
+}
+
 static bool push_guest_stack(struct lguest *lg, unsigned long *sp, u32 val)
 {
 	unsigned long pa;
@@ -106,7 +111,7 @@ bool deliver_trap(struct lguest *lg, unsigned int num)
 	lg->regs.ss = ss;
 	lg->regs.esp = sp;
 	lg->regs.cs = __KERNEL_CS | 1;
-	lg->regs.eip = (gate[0] & 0xFFFF) | (gate[1] & 0xFFFF0000);
+	lg->regs.eip = guest_gate_offset(gate);
 	lg->regs.eflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_VM | X86_EFLAGS_RF |
 			     X86_EFLAGS_NT);
 
@@ -165,11 +170,16 @@ void maybe_do_interrupt(struct lguest *lg)
 		return;
 	if (lg->regs.eip >= start && lg->regs.eip < end)
 		return;
+	/* Nor before the first instruction of a direct system call. */
+	if (lg->regs.eip == guest_gate_offset(lg->idt[IA32_SYSCALL_VECTOR]))
+		return;
 
 	clear_bit(irq, lg->irqs_pending);
 	/* An interrupt nobody handles yet is dropped, as a masked PIC would. */
-	if (gate_present(lg->idt[LGUEST_IRQ_VECTOR(irq)]))
+	if (gate_present(lg->idt[LGUEST_IRQ_VECTOR(irq)])) {
+		lg_count(lg, LGS_GUEST_IRQ);
 		deliver_trap(lg, LGUEST_IRQ_VECTOR(irq));
+	}
 	write_data(lg, offsetof(struct lguest_data, irq_pending), 0);
 }
 
@@ -215,6 +225,53 @@ void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp)
 	lg->esp1 = esp;
 }
 
+/* The Switcher's own system call gate, for guests that get no direct one. */
+static gate_desc switcher_syscall_gate;
+
+/*
+ * H:220 Direct system calls.  A system call from guest user mode is a
+ * trap for the guest kernel alone, and the CPU can deliver it there
+ * itself: we put the guest's own gate in the IDT the CPU uses, with its
+ * kernel code segment (DPL 1) and its handler, and the TSS gives the CPU
+ * the guest's ring-1 stack to switch to.  Then int $0x80 costs what it
+ * costs natively, instead of a round trip through the host.
+ *
+ * Nothing there can hurt the host: the CPU enters ring 1, never 0, and on
+ * the guest's page tables.  Anything that goes wrong on the way (a stack
+ * not mapped, a segment the guest broke) is a fault, which comes to us
+ * through the Switcher's gate for it like any other.  Only a trap gate
+ * will do: an interrupt gate would clear the real interrupt flag, and
+ * with it off in ring 1 the host would never get its CPU back.  A guest
+ * that asks for anything else (or that has set a stack segment other
+ * than its kernel data segment) keeps the Switcher's gate, and its
+ * system calls come through us (deliver_trap()) as before.
+ *
+ * The gate and the stack are per guest, and this CPU's Switcher pages
+ * may have run another guest last, so we set both before each entry.
+ */
+void copy_traps(const struct lguest *lg, struct lguest_ro_state *state)
+{
+	const u32 *g = lg->idt[IA32_SYSCALL_VECTOR];
+	gate_desc *real = &state->guest_idt[IA32_SYSCALL_VECTOR];
+	unsigned long handler = guest_gate_offset(g);
+
+	state->guest_tss.ss1 = lg->ss1;
+	state->guest_tss.sp1 = lg->esp1;
+	if (!lg->lguest_data || !gate_present(g) ||
+	    ((g[1] >> 8) & 0x1F) != GATE_TRAP || ((g[1] >> 13) & 3) != 3 ||
+	    lg->ss1 != (__KERNEL_DS | 1)) {
+		*real = switcher_syscall_gate;
+		return;
+	}
+	memset(real, 0, sizeof(*real));
+	real->offset_low = handler & 0xFFFF;
+	real->offset_middle = handler >> 16;
+	real->segment = __KERNEL_CS | 1;
+	real->bits.type = GATE_TRAP;
+	real->bits.dpl = 3;
+	real->bits.p = 1;
+}
+
 /*
  * The IDT the CPU uses while a guest runs: 256 interrupt gates into the
  * Switcher's stubs.  Ring 3 may raise int3, into and the system call
@@ -244,6 +301,7 @@ void setup_switcher_idt(struct lguest_ro_state *state,
 		g->bits.dpl = dpl;
 		g->bits.p = 1;
 	}
+	switcher_syscall_gate = state->guest_idt[IA32_SYSCALL_VECTOR];
 }
 
 /*

@@ -33,6 +33,7 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <asm/desc_defs.h>
+#include <asm/irq_vectors.h>
 #include <asm/lguest_hcall.h>
 #include <asm/pgtable_types.h>
 #include <uapi/linux/lguest_launcher.h>
@@ -77,12 +78,48 @@ struct lguest_pages {
 	struct lguest_ro_state state;
 } __aligned(PAGE_SIZE);
 
-/* How many shadow page directories we keep per guest. */
-#define LGUEST_PGDIRS 4
+/*
+ * How many shadow page directories we keep per guest, and how many shadow
+ * pages (page directories and tables, each with its source page) a guest
+ * may make the host hold: 4096 is 32 MB.
+ */
+#define LGUEST_PGDIRS		16
+#define LGUEST_MAX_SHADOW_PAGES	4096
 
 struct lguest_pgdir {
 	unsigned long gpgdir;	/* guest-physical address of its page directory */
 	pgd_t *pgdir;		/* our shadow of it, or NULL */
+	unsigned long last_used; /* lguest.pgdir_clock when last loaded */
+};
+
+/* What stats.c counts; its stat_names[] says each in words. */
+enum lguest_stat {
+	LGS_EXITS,		/* every return from the guest */
+	LGS_HCALL_TRAP,		/* hypercalls by trap */
+	LGS_HCALL_ASYNC,	/* hypercalls run from the queue */
+	LGS_PF_FIXED,		/* page faults a new shadow entry fixed */
+	LGS_PF_GUEST,		/* page faults passed to the guest */
+	LGS_SYSCALL,		/* system calls passed to the guest */
+	LGS_HOST_IRQ,		/* host interrupts that stopped the guest */
+	LGS_GUEST_IRQ,		/* interrupts delivered to the guest */
+	LGS_TRAP_REFLECTED,	/* other traps passed to the guest */
+	LGS_EMULATED,		/* instructions the host emulated */
+	LGS_HALT,		/* times the guest slept in LHCALL_HALT */
+	LGS_PGDIR_HIT,		/* %cr3 loads that found their shadow */
+	LGS_PGDIR_MISS,		/* %cr3 loads that started a new one */
+	LGS_SHADOW_DROPPED,	/* shadow entries dropped as stale */
+	LGS_REVALIDATE,		/* shadow user halves checked */
+	LGUEST_NR_STATS
+};
+
+#define LGUEST_HCALLS	16	/* hypercall numbers counted one by one */
+
+struct dentry;
+
+struct lguest_stats {
+	unsigned long count[LGUEST_NR_STATS];
+	unsigned long hcall[LGUEST_HCALLS];
+	unsigned long trap[FIRST_EXTERNAL_VECTOR];
 };
 
 struct lguest {
@@ -99,7 +136,10 @@ struct lguest {
 	u32 idt[IDT_ENTRIES][2];	/* the guest's own IDT, as it wrote it */
 
 	struct lguest_pgdir pgdirs[LGUEST_PGDIRS];
-	unsigned int pgdir_cur, pgdir_next;
+	unsigned int pgdir_cur;
+	unsigned long pgdir_clock;
+	unsigned int shadow_pages;	/* see LGUEST_MAX_SHADOW_PAGES */
+	u32 *scratch;			/* two pages for revalidate_user() */
 
 	DECLARE_BITMAP(irqs_pending, LGUEST_IRQS);
 	struct hrtimer hrt;
@@ -113,7 +153,15 @@ struct lguest {
 	struct lguest_exit exit;
 	unsigned long cr2;		/* of the last page fault */
 	unsigned long dr6;		/* of the last debug trap */
+
+	struct lguest_stats stats;
+	struct dentry *stats_file;
 };
+
+static inline void lg_count(struct lguest *lg, enum lguest_stat what)
+{
+	lg->stats.count[what]++;
+}
 
 /* switcher_32.S: the code core.c copies to the Switcher's first page. */
 extern char start_switcher_text[], end_switcher_text[], switch_to_guest[];
@@ -141,6 +189,7 @@ bool lguest_irq_waiting(struct lguest *lg);
 void maybe_do_interrupt(struct lguest *lg);
 void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi);
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp);
+void copy_traps(const struct lguest *lg, struct lguest_ro_state *state);
 bool lguest_emulate_insn(struct lguest *lg);
 bool lguest_privileged_insn(struct lguest *lg);
 void setup_switcher_idt(struct lguest_ro_state *state,
@@ -169,6 +218,12 @@ unsigned long bind_dma(struct lguest *lg, unsigned long key,
 void send_dma(struct lguest *lg, unsigned long key, unsigned long pa);
 long lguest_get_dma(struct lguest *lg, unsigned long key);
 void release_all_dma(struct lguest *lg);
+
+/* stats.c */
+void lguest_stats_add(struct lguest *lg);
+void lguest_stats_remove(struct lguest *lg);
+void lguest_stats_init(void);
+void lguest_stats_exit(void);
 
 /* lguest_user.c */
 int lguest_device_init(void);

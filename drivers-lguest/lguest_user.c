@@ -92,6 +92,7 @@ static int initialize(struct file *file, const u32 __user *input,
 	}
 	file->private_data = lg;
 	mutex_unlock(&lguest_create_lock);
+	lguest_stats_add(lg);
 	return size;
 
 free:
@@ -179,6 +180,7 @@ static int lg_release(struct inode *inode, struct file *file)
 
 	if (!lg)
 		return 0;
+	lguest_stats_remove(lg);
 	hrtimer_cancel(&lg->hrt);
 	release_all_dma(lg);
 	free_guest_pagetables(lg);

@@ -13,17 +13,34 @@
  * A shadow is a cache of the guest's tables, much like a TLB, and the
  * guest keeps it right the way it keeps a TLB right: it flushes after it
  * changes or removes a present entry, and it "reloads %cr3" when it
- * switches address space.  Those are hypercalls, and they drop shadow
- * entries, which demand_page() rebuilds when next touched.
+ * switches address space.  Those are hypercalls.
  *
- * We keep a few shadow page directories, keyed by the guest's page
- * directory address, so that switching back to a recent process does
- * not start from nothing: its kernel half stays (kernel mappings are the
- * same in every process and the guest flushes them all at once), its
- * user half is dropped, as a %cr3 load drops the user TLB.
+ * H:400 Keeping shadows across address-space switches.  A %cr3 load
+ * means "forget every user mapping" to the CPU, so the simple answer is
+ * to drop the user half of the shadow at each one, and that is what made
+ * every context switch cost a fault (a round trip through the host) for
+ * each page the next process touched.  Linux changes a process's page
+ * tables while another runs (reclaim, or fork setting up the child) and
+ * counts on the %cr3 load to flush, so we cannot simply keep the entries.
+ * We check them instead: beside each shadow page we keep the guest
+ * entries it was built from, and when the guest loads a page directory we
+ * already have a shadow for (or flushes its whole user TLB) we read the
+ * guest's current entries and drop only the shadow entries whose guest
+ * entry changed.  Reading a few pages of guest memory costs far less than
+ * the faults it saves, and nothing the guest writes can make a shadow
+ * entry wrong: what we compare against is what we checked when we made
+ * it.
+ *
+ * We keep LGUEST_PGDIRS shadow page directories, keyed by the guest's
+ * page directory address and reused least recently used first.  Their
+ * kernel halves are the same in every process and the guest flushes them
+ * all at once.  All shadow pages are charged to the Launcher's memory
+ * cgroup, and a guest holds at most LGUEST_MAX_SHADOW_PAGES of them: past
+ * that we drop the other shadows, as a full cache would.
  *
  * The top page directory entry of every shadow belongs to the Switcher.
  */
+#include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <asm/traps.h>
@@ -36,37 +53,134 @@ static pgd_t *cur_pgdir(struct lguest *lg)
 	return lg->pgdirs[lg->pgdir_cur].pgdir;
 }
 
+/*
+ * Every shadow page (page directory or page table) has a second page, its
+ * "source", holding the guest entry each shadow entry was made from; the
+ * shadow page's struct page points to it.
+ */
+static u32 *source_of(const void *shadow)
+{
+	return (u32 *)page_private(virt_to_page(shadow));
+}
+
+static void *alloc_shadow(struct lguest *lg)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	void *shadow, *source;
+
+	shadow = (void *)__get_free_page(gfp);
+	source = (void *)__get_free_page(gfp);
+	if (!shadow || !source) {
+		free_page((unsigned long)shadow);
+		free_page((unsigned long)source);
+		kill_guest(lg, "out of memory for shadow page tables");
+		return NULL;
+	}
+	set_page_private(virt_to_page(shadow), (unsigned long)source);
+	lg->shadow_pages++;
+	return shadow;
+}
+
+static void free_shadow(struct lguest *lg, void *shadow)
+{
+	free_page((unsigned long)source_of(shadow));
+	set_page_private(virt_to_page(shadow), 0);
+	free_page((unsigned long)shadow);
+	lg->shadow_pages--;
+}
+
+static pte_t *shadow_ptes(pgd_t spgd)
+{
+	return __va(pgd_val(spgd) & PAGE_MASK);
+}
+
 /* A shadow entry holds a pin on the host page behind it: drop it. */
-static void release_pte(pte_t pte)
+static void release_pte(pte_t *spte)
 {
 	struct page *page;
 
-	if (!(pte_val(pte) & _PAGE_PRESENT))
+	if (!(pte_val(*spte) & _PAGE_PRESENT))
 		return;
-	page = pte_page(pte);
-	unpin_user_pages_dirty_lock(&page, 1, pte_val(pte) & _PAGE_DIRTY);
+	page = pte_page(*spte);
+	unpin_user_pages_dirty_lock(&page, 1, pte_val(*spte) & _PAGE_DIRTY);
+	*spte = __pte(0);
 }
 
-static void release_pte_page(pgd_t *spgd)
+static void release_pte_page(struct lguest *lg, pgd_t *spgd)
 {
 	pte_t *ptes;
 	unsigned int i;
 
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
 		return;
-	ptes = __va(pgd_val(*spgd) & PAGE_MASK);
+	ptes = shadow_ptes(*spgd);
 	for (i = 0; i < PTRS_PER_PTE; i++)
-		release_pte(ptes[i]);
-	free_page((unsigned long)ptes);
+		release_pte(&ptes[i]);
+	free_shadow(lg, ptes);
 	*spgd = __pgd(0);
 }
 
-static void flush_pgdir(pgd_t *pgdir, unsigned int from, unsigned int to)
+static void flush_pgdir(struct lguest *lg, pgd_t *pgdir, unsigned int from,
+			unsigned int to)
 {
 	unsigned int i;
 
 	for (i = from; i < to; i++)
-		release_pte_page(&pgdir[i]);
+		release_pte_page(lg, &pgdir[i]);
+}
+
+/*
+ * The user half of a shadow against the guest's tables as they are now:
+ * a page table whose guest page directory entry changed goes entirely,
+ * and of the rest, each entry whose guest entry changed.  Two pages of
+ * scratch hold the guest's page directory and one page table at a time.
+ */
+static void revalidate_user(struct lguest *lg, struct lguest_pgdir *pd)
+{
+	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
+	const u32 *src_pgd = source_of(pd->pgdir), *src_pte;
+	unsigned int i, j;
+	pte_t *sptes;
+
+	lg_count(lg, LGS_REVALIDATE);
+	if (!lgread(lg, gpgd, pd->gpgdir, KERNEL_PGD_BOUNDARY * sizeof(u32)))
+		return;
+	for (i = 0; i < KERNEL_PGD_BOUNDARY; i++) {
+		if (!(pgd_val(pd->pgdir[i]) & _PAGE_PRESENT))
+			continue;
+		if (gpgd[i] != src_pgd[i]) {
+			release_pte_page(lg, &pd->pgdir[i]);
+			continue;
+		}
+		/* Unchanged, so still inside guest memory. */
+		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
+			return;
+		sptes = shadow_ptes(pd->pgdir[i]);
+		src_pte = source_of(sptes);
+		for (j = 0; j < PTRS_PER_PTE; j++) {
+			if (gpte[j] == src_pte[j] ||
+			    !(pte_val(sptes[j]) & _PAGE_PRESENT))
+				continue;
+			release_pte(&sptes[j]);
+			lg_count(lg, LGS_SHADOW_DROPPED);
+		}
+	}
+}
+
+/*
+ * Too many shadow pages for one guest: drop every shadow but the one in
+ * use, and if that alone is too big, its user half too.
+ */
+static void shrink_shadows(struct lguest *lg)
+{
+	unsigned int i;
+
+	for (i = 0; i < LGUEST_PGDIRS; i++)
+		if (lg->pgdirs[i].pgdir && i != lg->pgdir_cur)
+			flush_pgdir(lg, lg->pgdirs[i].pgdir, 0,
+				    SWITCHER_PGD_INDEX);
+	if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
+		flush_pgdir(lg, cur_pgdir(lg), 0, KERNEL_PGD_BOUNDARY);
 }
 
 /*
@@ -183,65 +297,92 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	if (!(gpgd & _PAGE_USER))
 		flags &= ~_PAGE_USER;
 
+	/*
+	 * The shadow page table, made afresh if the guest's page directory
+	 * entry is not the one it was made from.
+	 */
+	if ((pgd_val(*spgd) & _PAGE_PRESENT) &&
+	    source_of(cur_pgdir(lg))[pgd_i] != gpgd)
+		release_pte_page(lg, spgd);
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT)) {
-		sptes = (pte_t *)get_zeroed_page(GFP_KERNEL);
+		if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
+			shrink_shadows(lg);
+		sptes = alloc_shadow(lg);
 		if (!sptes) {
 			unpin_user_page(page);
-			kill_guest(lg, "out of memory for shadow page tables");
 			return false;
 		}
 		*spgd = __pgd(__pa(sptes) | _PAGE_TABLE);
+		source_of(cur_pgdir(lg))[pgd_i] = gpgd;
 	}
-	sptes = __va(pgd_val(*spgd) & PAGE_MASK);
-	release_pte(sptes[pte_i]);
+	sptes = shadow_ptes(*spgd);
+	release_pte(&sptes[pte_i]);
 	sptes[pte_i] = pfn_pte(page_to_pfn(page), __pgprot(flags));
+	source_of(sptes)[pte_i] = gpte;
 	return true;
 }
 
 /* LHCALL_NEW_PGTABLE: the guest loaded %cr3. */
 void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
 {
-	unsigned int i;
+	struct lguest_pgdir *pd;
+	unsigned int i, lru = 0;
 
 	if ((gpgdir & ~PAGE_MASK) || (gpgdir >> PAGE_SHIFT) >= lg->pfn_limit) {
 		kill_guest(lg, "bad page directory %#lx", gpgdir);
 		return;
 	}
-	for (i = 0; i < LGUEST_PGDIRS; i++) {
-		if (lg->pgdirs[i].pgdir && lg->pgdirs[i].gpgdir == gpgdir) {
-			flush_pgdir(lg->pgdirs[i].pgdir, 0, KERNEL_PGD_BOUNDARY);
-			lg->pgdir_cur = i;
-			return;
-		}
-	}
-
-	/* Not one we have: take the next slot, round robin. */
-	i = lg->pgdir_next++ % LGUEST_PGDIRS;
-	if (!lg->pgdirs[i].pgdir) {
-		lg->pgdirs[i].pgdir = (pgd_t *)get_zeroed_page(GFP_KERNEL);
-		if (!lg->pgdirs[i].pgdir) {
+	if (!lg->scratch) {
+		lg->scratch = (u32 *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
+		if (!lg->scratch) {
 			kill_guest(lg, "out of memory for shadow page tables");
 			return;
 		}
-	} else {
-		flush_pgdir(lg->pgdirs[i].pgdir, 0, SWITCHER_PGD_INDEX);
 	}
-	lg->pgdirs[i].gpgdir = gpgdir;
-	lg->pgdir_cur = i;
+	for (i = 0; i < LGUEST_PGDIRS; i++) {
+		pd = &lg->pgdirs[i];
+		if (pd->pgdir && pd->gpgdir == gpgdir) {
+			lg->pgdir_cur = i;
+			pd->last_used = ++lg->pgdir_clock;
+			lg_count(lg, LGS_PGDIR_HIT);
+			revalidate_user(lg, pd);
+			return;
+		}
+		if (pd->last_used < lg->pgdirs[lru].last_used)
+			lru = i;
+	}
+
+	/* Not one we have: take the least recently used slot. */
+	lg_count(lg, LGS_PGDIR_MISS);
+	pd = &lg->pgdirs[lru];
+	if (!pd->pgdir) {
+		pd->pgdir = alloc_shadow(lg);
+		if (!pd->pgdir)
+			return;
+	} else {
+		flush_pgdir(lg, pd->pgdir, 0, SWITCHER_PGD_INDEX);
+	}
+	pd->gpgdir = gpgdir;
+	pd->last_used = ++lg->pgdir_clock;
+	lg->pgdir_cur = lru;
 }
 
-/* LHCALL_FLUSH_TLB: the user half of this shadow, or everything. */
+/*
+ * LHCALL_FLUSH_TLB: the user half of this shadow (checked against the
+ * guest's tables, as at a %cr3 load), or everything.
+ */
 void guest_flush_tlb(struct lguest *lg, bool kernel)
 {
 	unsigned int i;
 
 	if (!kernel) {
-		flush_pgdir(cur_pgdir(lg), 0, KERNEL_PGD_BOUNDARY);
+		revalidate_user(lg, &lg->pgdirs[lg->pgdir_cur]);
 		return;
 	}
 	for (i = 0; i < LGUEST_PGDIRS; i++)
 		if (lg->pgdirs[i].pgdir)
-			flush_pgdir(lg->pgdirs[i].pgdir, 0, SWITCHER_PGD_INDEX);
+			flush_pgdir(lg, lg->pgdirs[i].pgdir, 0,
+				    SWITCHER_PGD_INDEX);
 }
 
 static void flush_one(pgd_t *pgdir, unsigned long vaddr)
@@ -252,9 +393,8 @@ static void flush_one(pgd_t *pgdir, unsigned long vaddr)
 
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
 		return;
-	sptes = __va(pgd_val(*spgd) & PAGE_MASK);
-	release_pte(sptes[pte_i]);
-	sptes[pte_i] = __pte(0);
+	sptes = shadow_ptes(*spgd);
+	release_pte(&sptes[pte_i]);
 }
 
 /* LHCALL_FLUSH_TLB_ONE: a kernel address is flushed in every shadow. */
@@ -287,8 +427,12 @@ void free_guest_pagetables(struct lguest *lg)
 	for (i = 0; i < LGUEST_PGDIRS; i++) {
 		if (!lg->pgdirs[i].pgdir)
 			continue;
-		flush_pgdir(lg->pgdirs[i].pgdir, 0, SWITCHER_PGD_INDEX);
-		free_page((unsigned long)lg->pgdirs[i].pgdir);
+		flush_pgdir(lg, lg->pgdirs[i].pgdir, 0, SWITCHER_PGD_INDEX);
+		/* The Switcher's entry is not ours to free. */
+		lg->pgdirs[i].pgdir[SWITCHER_PGD_INDEX] = __pgd(0);
+		free_shadow(lg, lg->pgdirs[i].pgdir);
 		lg->pgdirs[i].pgdir = NULL;
 	}
+	free_pages((unsigned long)lg->scratch, 1);
+	lg->scratch = NULL;
 }

@@ -104,6 +104,7 @@
 #define SETUP_HDR_MIN_END 0x250	/* through payload_length */
 
 static bool verbose;
+static bool stats;
 
 /*
  * The guest's memory: guest-physical 0 is at guest_base here.  guest_size
@@ -185,6 +186,8 @@ static void print_help(void)
 	puts("  --sharenet=FILE  a network interface to every guest given the");
 	puts("                 same FILE (created if missing, on tmpfs)");
 	puts("  --verbose      say what is loaded where, and each guest exit");
+	puts("  --stats        at the end, print the host's counters of why the");
+	puts("                 guest left (needs debugfs; see tools/lguest/lgstat)");
 	puts("Needs the lg module (/dev/lguest).  Exit status: 0 the guest");
 	puts("powered off or restarted, 1 error, 2 the guest crashed, 3 the");
 	puts("host (or the Launcher) stopped it for doing something forbidden.");
@@ -1658,6 +1661,29 @@ static void start_input(int fd)
 }
 
 /*
+ * --stats: the host's counters for this guest (stats.c in the host), read
+ * before we close /dev/lguest, which removes them.
+ */
+static void print_stats(void)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	if (!stats)
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/lguest/%d", (int)getpid());
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "lguest: --stats: cannot read %s: %s\n", path,
+			strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "lguest: stats %s", line);
+	fclose(f);
+}
+
+/*
  * Running the guest.  Each read() enters the guest and comes back when
  * it has something for us, in a struct lguest_exit.  Most of the time
  * that is console output; in the end it is the news that the guest is
@@ -1681,6 +1707,8 @@ static int run_guest(int fd)
 		if (r != sizeof(ex))
 			die("short read from /dev/lguest (%zd bytes)", r);
 		ex.msg[sizeof(ex.msg) - 1] = '\0';
+		if (ex.reason != LGUEST_EXIT_CONSOLE && ex.reason != LGUEST_EXIT_DMA)
+			print_stats();
 		say("exit: reason %u, args %#x %#x %#x%s%s", ex.reason,
 		    ex.arg[0], ex.arg[1], ex.arg[2], ex.msg[0] ? ", " : "",
 		    ex.msg);
@@ -1731,6 +1759,8 @@ static void parse_options(int argc, char *argv[], int *i,
 			exit(0);
 		} else if (!strcmp(arg, "--verbose")) {
 			verbose = true;
+		} else if (!strcmp(arg, "--stats")) {
+			stats = true;
 		} else if (!strncmp(arg, "--initrd=", 9)) {
 			*initrd = arg + 9;
 		} else if (!strcmp(arg, "--initrd")) {
