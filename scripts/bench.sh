@@ -8,7 +8,10 @@
 # from that guest, the kernel's uptime when it starts /init.  Printed as
 # MB/s and seconds, with the guest's as a ratio of the host's.  Then TCP
 # (16 MB, tests/programs/nettest) between two guests on a --sharenet and
-# from a guest to the host over --tunnet, against the host's loopback.  Under
+# from a guest to the host over --tunnet, against the host's loopback.
+# Then tests/programs/microbench (system calls, pipes, faults, fork, exec
+# and two controls) and a build-like shell job, natively and in a guest,
+# with the host's exit counters per operation, and out/bench.svg.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +23,7 @@ mkdir -p "$BUILD/logs"
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 INITRD=$BUILD/initramfs-host.cpio.gz MEM=512 "$ROOT/scripts/qemu-boot.sh" \
 	"$OUT/bzImage" "$log" 600 \
-	"lgtest.token=bench lgtest.run=bench,netbench${khz:+ tsc_early_khz=$khz}" || true
+	"lgtest.token=bench lgtest.run=micro,shellbuild,microguest,microstats,bench,netbench${khz:+ tsc_early_khz=$khz}" || true
 "$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$nlog" 300 \
 	"lgtest.token=bench lgtest.run=" || true
 
@@ -63,3 +66,63 @@ printf '%-34s %10s %8s\n' "guest to guest (--sharenet)" "$(net 'N1| ' recv)" \
 printf '%-34s %10s %8s\n' "guest to host (--tunnet)" "$(net "" "host recv")" \
 	"$(ratio "$(net "" "host recv")" "${lo:-0}")"
 echo "(the same QEMU host; the ratio is against its loopback)"
+
+# The microbenchmarks (tests/programs/microbench), natively on the host
+# and in a guest, and the host's exit counters per operation: from one
+# guest per benchmark (the step microstats), less a guest that ran none.
+micro() {	# PREFIX NAME: nanoseconds per operation
+	sed -n "s/^$1LGTEST: bench micro $2 ns=\([0-9]*\).*/\1/p" "$log" | tail -n 1
+}
+ops() {
+	sed -n "s/^LGTEST: bench micro $1 ns=[0-9]* ops=\([0-9]*\).*/\1/p" "$log" | tail -n 1
+}
+counter() {	# GUEST NAME
+	sed -n "s/^$1| lguest: stats $2 \([0-9]*\).*/\1/p" "$log" | tail -n 1
+}
+echo
+printf '%-16s %12s %12s %8s %10s %10s %10s\n' "per operation" "native ns" "guest ns" "ratio" \
+	"exits/op" "faults/op" "switches/op"
+chart=$BUILD/logs/bench-ratios
+: > "$chart"
+for b in syscall int80 pipe fault cow mprotect fork exec compute memcpy; do
+	n=$(micro "" "$b") g=$(micro 'B1| ' "$b") o=$(ops "$b")
+	per() {	# COUNTER: per operation, less the idle guest
+		local t z
+		t=$(counter "M_$(echo "$b" | tr a-z A-Z)" "$1") z=$(counter M_NONE "$1")
+		awk -v t="${t:-}" -v z="${z:-0}" -v o="${o:-0}" \
+			'BEGIN { if (t != "" && o > 0) printf "%.2f", (t - z) / o; else print "-" }'
+	}
+	r=$(ratio "${g:-0}" "${n:-0}")
+	printf '%-16s %12s %12s %8s %10s %10s %10s\n' "$b" "${n:-?}" "${g:-?}" "$r" \
+		"$(per exits)" "$(per page_faults_fixed)" "$(per hcall_new_pgtable)"
+	echo "$b $r" >> "$chart"
+done
+ns=$(secs shellbuild)
+gs=$(sed -n "s/^B1| LGTEST: bench shellbuild seconds=//p" "$log" | tail -n 1)
+printf '%-16s %12s %12s %8s\n' "shell build, s" "${ns:-?}" "${gs:-?}" "$(ratio "${gs:-0}" "${ns:-0}")"
+echo "shellbuild $(ratio "${gs:-0}" "${ns:-0}")" >> "$chart"
+echo "diskread $(ratio "$(mbps "$hr")" "$(mbps "$gr")")" >> "$chart"
+echo "diskwrite $(ratio "$(mbps "$hw")" "$(mbps "$gw")")" >> "$chart"
+echo "(guest/native in one QEMU boot; exits, fixed faults and page-table"
+echo " switches per operation from the host's counters: lguest --stats)"
+
+# The ratios as a bar chart, out/bench.svg: how many times slower than
+# native (for disks, host MB/s over guest MB/s), 1 being native speed.
+mkdir -p "$OUT"
+awk 'BEGIN { w = 640; bar = 22; left = 110; scale = 40 }
+	$2 != "?" { name[n] = $1; val[n] = $2; n++ }
+	END {
+		h = 40 + n * (bar + 6)
+		printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h
+		printf "<text x=\"%d\" y=\"16\">lguest guest / native (log scale, 1 = native)</text>\n", left
+		for (i = 0; i < n; i++) {
+			y = 28 + i * (bar + 6)
+			len = (val[i] > 1 ? log(val[i]) / log(2) : 0) * scale + 2
+			if (len > w - left - 60) len = w - left - 60
+			printf "<text x=\"4\" y=\"%d\">%s</text>\n", y + 15, name[i]
+			printf "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%d\" fill=\"#4a7ab5\"/>\n", left, y, len, bar
+			printf "<text x=\"%.0f\" y=\"%d\">%sx</text>\n", left + len + 4, y + 15, val[i]
+		}
+		print "</svg>"
+	}' "$chart" > "$OUT/bench.svg"
+echo "chart: out/bench.svg"

@@ -3,8 +3,9 @@
  * Microbenchmarks for make bench: what a hypervisor makes slower.
  *
  *   microbench [NAME...]    run these (default: all), print one line each:
- *                           "LGTEST: bench micro NAME ns=N" (per operation,
- *                           the median of three runs)
+ *                           "LGTEST: bench micro NAME ns=N ops=M" (N per
+ *                           operation, the median of three runs; M the
+ *                           operations done in all)
  *   microbench exit         exit 0 at once (what "exec" runs)
  *
  * The same static binary runs natively on the host and inside a guest in
@@ -257,8 +258,8 @@ static void run(const struct bench *b)
 	for (int i = 0; i < 3; i++)
 		t[i] = b->fn(b->n);
 	qsort(t, 3, sizeof(t[0]), cmp);
-	printf("LGTEST: bench micro %s ns=%llu\n", b->name,
-	       (unsigned long long)(t[1] / b->n));
+	printf("LGTEST: bench micro %s ns=%llu ops=%u\n", b->name,
+	       (unsigned long long)(t[1] / b->n), 3 * b->n);
 	fflush(stdout);
 }
 
