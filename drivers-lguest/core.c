@@ -139,7 +139,7 @@ void lguest_init_timer(struct lguest *lg)
  * GDT into this CPU's Switcher pages and hook those pages into the
  * guest's shadow page tables.
  */
-static void run_guest_once(struct lguest *lg, unsigned int cpu)
+static bool run_guest_once(struct lguest *lg, unsigned int cpu)
 {
 	struct lguest_pages *pages = lguest_switcher_pages(cpu);
 	unsigned long clobber_a, clobber_b;
@@ -173,7 +173,34 @@ static void run_guest_once(struct lguest *lg, unsigned int cpu)
 		wrmsr(MSR_IA32_SYSENTER_CS,
 		      this_cpu_read(cpu_tss_rw.x86_tss.ss1), 0);
 
+	/*
+	 * An NMI or machine check that arrived while the CPU was inside
+	 * the Switcher was only noted there (switcher_trap): the host's
+	 * handler runs now.  Interrupts are off, as they would be.
+	 */
+	if (unlikely(pages->state.pending)) {
+		unsigned long pending = pages->state.pending;
+
+		pages->state.pending = 0;
+		if (pending & BIT(X86_TRAP_NMI))
+			asm volatile("int $2");
+		if (pending & BIT(X86_TRAP_MC))
+			asm volatile("int $18");
+	}
+
+	/*
+	 * A fault of the Switcher's own, on its way in: the guest did not
+	 * run, and pages->regs is not a trap frame.  Keep the registers we
+	 * had, and tell the caller.
+	 */
+	if (unlikely(pages->state.fault)) {
+		lg->switcher_fault = pages->state.fault & ~LGUEST_SWITCHER_FAULT;
+		lg->switcher_fault_err = pages->state.fault_err;
+		lg->switcher_fault_eip = pages->state.fault_eip;
+		return false;
+	}
 	lg->regs = pages->regs;
+	return true;
 }
 
 /*
@@ -312,13 +339,35 @@ int lguest_run(struct lguest *lg)
 		}
 		try_to_freeze();
 
+		/*
+		 * Segment registers the guest left unusable become null; a
+		 * bad code or stack segment stops it.  Before an interrupt
+		 * replaces them, so that we see where the guest really is.
+		 */
+		if (!fix_segments(lg))
+			break;
+
 		maybe_do_interrupt(lg);
 		if (lg->dead)
 			break;
 
 		if (lg->halted) {
+			/*
+			 * Which interrupts the guest blocks is in its memory,
+			 * and reading that may sleep: read it before we say we
+			 * are about to.  It cannot change while the guest is
+			 * halted; lguest_raise_irq() sets irqs_pending and
+			 * then wakes us, so checking that after
+			 * set_current_state() loses no wakeup.
+			 */
+			DECLARE_BITMAP(blocked, LGUEST_IRQS);
+
+			if (!lguest_blocked_irqs(lg, blocked))
+				break;
 			set_current_state(TASK_INTERRUPTIBLE);
-			if (!lguest_irq_waiting(lg) && !lg->break_out) {
+			if (!bitmap_andnot(blocked, lg->irqs_pending, blocked,
+					   LGUEST_IRQS) && !lg->break_out &&
+			    !signal_pending(current)) {
 				lg_count(lg, LGS_HALT);
 				schedule();
 			}
@@ -328,7 +377,7 @@ int lguest_run(struct lguest *lg)
 
 		update_guest_clock(lg);
 
-		/* Segment registers the guest left unusable become null. */
+		/* What an interrupt put there must be right too. */
 		if (!fix_segments(lg))
 			break;
 
@@ -339,20 +388,30 @@ int lguest_run(struct lguest *lg)
 		 * Launcher's, so make sure that is in the registers, and keep
 		 * it there (no kernel FPU use) until we are back.
 		 */
-		local_irq_disable();
 		fpregs_lock();
+		local_irq_disable();
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
 		cpu = smp_processor_id();
-		run_guest_once(lg, cpu);
+		if (!run_guest_once(lg, cpu)) {
+			local_irq_enable();
+			fpregs_unlock();
+			kill_guest(lg, "fault %lu inside the Switcher at %#lx (error code %#lx) entering %#lx:%#lx with ss %#lx ds %#lx es %#lx fs %#lx gs %#lx",
+				   lg->switcher_fault, lg->switcher_fault_eip,
+				   lg->switcher_fault_err, lg->regs.cs,
+				   lg->regs.eip, lg->regs.ss, lg->regs.ds,
+				   lg->regs.es, lg->regs.fs, lg->regs.gs);
+			break;
+		}
 		if (lg->regs.trapnum == X86_TRAP_PF)
 			lg->cr2 = read_cr2();
 		if (lg->regs.trapnum == X86_TRAP_DB) {
 			get_debugreg(lg->dr6, 6);
 			set_debugreg(DR6_RESERVED, 6);
 		}
-		fpregs_unlock();
+		/* Interrupts first: fpregs_unlock() may run softirqs. */
 		local_irq_enable();
+		fpregs_unlock();
 
 		handle_trap(lg);
 	}
@@ -453,6 +512,14 @@ static int __init init_switcher(void)
 		     LGUEST_RO_GUEST_GDT);
 	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_idt_desc) !=
 		     LGUEST_RO_GUEST_IDT);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault) !=
+		     LGUEST_RO_FAULT);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault_err) !=
+		     LGUEST_RO_FAULT_ERR);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault_eip) !=
+		     LGUEST_RO_FAULT_EIP);
+	BUILD_BUG_ON(offsetof(struct lguest_pages, state.pending) !=
+		     LGUEST_RO_PENDING);
 	BUILD_BUG_ON(sizeof(struct lguest_pages) != 2 * PAGE_SIZE);
 
 	BUILD_BUG_ON(LGUEST_STUB_SIZE * IDT_ENTRIES > PAGE_SIZE / 4 * 3);

@@ -121,6 +121,18 @@ bool deliver_trap(struct lguest *lg, unsigned int num)
 	return true;
 }
 
+/* The interrupts the guest has masked; false if it is gone. */
+bool lguest_blocked_irqs(struct lguest *lg, unsigned long *blocked)
+{
+	if (!lg->lguest_data) {
+		bitmap_fill(blocked, LGUEST_IRQS);
+		return true;
+	}
+	return lgread(lg, blocked, lg->lguest_data +
+		      offsetof(struct lguest_data, blocked_interrupts),
+		      BITS_TO_LONGS(LGUEST_IRQS) * sizeof(long));
+}
+
 /* The lowest pending interrupt the guest has not masked, or LGUEST_IRQS. */
 static unsigned int deliverable_irq(struct lguest *lg)
 {
@@ -128,17 +140,10 @@ static unsigned int deliverable_irq(struct lguest *lg)
 
 	if (!lg->lguest_data || bitmap_empty(lg->irqs_pending, LGUEST_IRQS))
 		return LGUEST_IRQS;
-	if (!lgread(lg, blocked, lg->lguest_data +
-		    offsetof(struct lguest_data, blocked_interrupts),
-		    sizeof(blocked)))
+	if (!lguest_blocked_irqs(lg, blocked))
 		return LGUEST_IRQS;
 	bitmap_andnot(blocked, lg->irqs_pending, blocked, LGUEST_IRQS);
 	return find_first_bit(blocked, LGUEST_IRQS);
-}
-
-bool lguest_irq_waiting(struct lguest *lg)
-{
-	return deliverable_irq(lg) < LGUEST_IRQS;
 }
 
 /*
@@ -217,7 +222,8 @@ void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi)
 /* LHCALL_SET_STACK: where traps from the guest's user mode push frames. */
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp)
 {
-	if ((ss & 3) != 1) {
+	/* Not null, and ring 1; fix_segments() checks the rest each entry. */
+	if ((ss & 3) != 1 || ss < 8) {
 		kill_guest(lg, "bad kernel stack segment %#lx", ss);
 		return;
 	}

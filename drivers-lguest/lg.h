@@ -25,6 +25,13 @@
 #define LGUEST_RO_HOST_IDT	(LGUEST_RO + 26)
 #define LGUEST_RO_GUEST_GDT	(LGUEST_RO + 34)
 #define LGUEST_RO_GUEST_IDT	(LGUEST_RO + 42)
+#define LGUEST_RO_FAULT		(LGUEST_RO + 48)
+#define LGUEST_RO_FAULT_ERR	(LGUEST_RO + 52)
+#define LGUEST_RO_FAULT_EIP	(LGUEST_RO + 56)
+#define LGUEST_RO_PENDING	(LGUEST_RO + 60)
+
+/* In lguest_ro_state.fault: the Switcher faulted, with this vector. */
+#define LGUEST_SWITCHER_FAULT	0x100
 
 #ifndef __ASSEMBLY__
 #include <linux/hrtimer.h>
@@ -61,6 +68,9 @@ struct lguest_ro_state {
 	struct desc_ptr guest_gdt_desc;
 	u16 pad4;
 	struct desc_ptr guest_idt_desc;
+	/* Written by the Switcher on the way out; see switcher_trap. */
+	unsigned long fault, fault_err, fault_eip;
+	unsigned long pending;		/* bit 2: an NMI, bit 18: an MCE */
 	struct x86_hw_tss guest_tss;
 	gate_desc guest_idt[IDT_ENTRIES];
 	struct desc_struct guest_gdt[GDT_ENTRIES];
@@ -153,6 +163,8 @@ struct lguest {
 	struct lguest_exit exit;
 	unsigned long cr2;		/* of the last page fault */
 	unsigned long dr6;		/* of the last debug trap */
+	/* A fault inside the Switcher: see run_guest_once() */
+	unsigned long switcher_fault, switcher_fault_err, switcher_fault_eip;
 
 	struct lguest_stats stats;
 	struct dentry *stats_file;
@@ -185,7 +197,7 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args);
 
 /* interrupts_and_traps.c */
 bool deliver_trap(struct lguest *lg, unsigned int num);
-bool lguest_irq_waiting(struct lguest *lg);
+bool lguest_blocked_irqs(struct lguest *lg, unsigned long *blocked);
 void maybe_do_interrupt(struct lguest *lg);
 void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi);
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp);

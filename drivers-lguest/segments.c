@@ -16,10 +16,14 @@
 #include <asm/processor-flags.h>
 #include "lg.h"
 
-/* The entries that are ours, not the guest's; its writes are ignored. */
+/*
+ * The entries that are ours, not the guest's; its writes are ignored.
+ * Entry 0 is the CPU's: a selector for it is null whatever the entry
+ * holds, so no guest entry there can mean anything.
+ */
 static bool ignored_gdt(unsigned int i)
 {
-	return i == GDT_ENTRY_TSS || i == GDT_ENTRY_LGUEST_CS ||
+	return i == 0 || i == GDT_ENTRY_TSS || i == GDT_ENTRY_LGUEST_CS ||
 	       i == GDT_ENTRY_LGUEST_DS || i == GDT_ENTRY_DOUBLEFAULT_TSS;
 }
 
@@ -92,13 +96,36 @@ void copy_gdt(const struct lguest *lg, struct lguest_ro_state *state)
 	       sizeof(struct desc_struct));
 }
 
+/* The last byte offset a segment allows (expand-up). */
+static unsigned long seg_limit(const struct desc_struct *d)
+{
+	unsigned long limit = ((unsigned long)d->limit1 << 16) | d->limit0;
+
+	return d->g ? (limit << PAGE_SHIFT) | ~PAGE_MASK : limit;
+}
+
 /*
- * The Switcher reloads the guest's segment registers and irets, in ring 0.
- * If one of them names a GDT entry the guest has since changed or cleared,
- * that would fault in the Switcher.  So check them against the GDT first:
- * a bad data segment becomes the null selector (the guest faults when it
- * uses it, as it would have on hardware after reloading); a bad code or
- * stack segment is a guest bug we cannot paper over.
+ * H:630 The Switcher reloads the guest's segment registers and irets, in
+ * ring 0.  If one of them names a GDT entry the guest has since changed or
+ * cleared, that would fault in the Switcher.  So check them against the
+ * GDT first, for what the CPU checks there (SDM vol. 2, IRET and MOV to a
+ * segment register):
+ *
+ *  - %cs: not null, in the GDT, present, code, DPL equal to its RPL
+ *    (1 or 3: the guest kernel or its user mode), and %eip within its
+ *    limit;
+ *  - %ss: not null, in the GDT, present, writable data, DPL and RPL equal
+ *    to those of %cs (the CPU does not check %esp against the limit at
+ *    iret: a bad %esp faults in the guest, on its first push);
+ *  - %ds, %es, %fs, %gs: null (any RPL), or in the GDT, present, and data
+ *    or readable code.  The Switcher pops them in ring 0, where privilege
+ *    does not matter; the iret then nulls those the new ring may not use.
+ *
+ * Index 0 is null whatever its RPL, and never a valid %cs or %ss.  A bad
+ * data segment becomes the null selector (the guest faults when it uses
+ * it, as it would have on hardware after reloading); a bad code or stack
+ * segment is a guest bug we cannot paper over.  The trap stack (%ss1)
+ * must be the same kind of stack segment for ring 1.
  */
 static bool segment_ok(const struct lguest *lg, unsigned long sel, char kind)
 {
@@ -112,7 +139,8 @@ static bool segment_ok(const struct lguest *lg, unsigned long sel, char kind)
 		return false;
 	switch (kind) {
 	case 'c':	/* code: executable, privilege exactly its RPL */
-		return (d->type & 8) && d->dpl == rpl && rpl != 0 && rpl != 2;
+		return (d->type & 8) && d->dpl == rpl && rpl != 0 && rpl != 2 &&
+		       lg->regs.eip <= seg_limit(d);
 	case 's':	/* stack: writable data, privilege exactly its RPL */
 		return (d->type & 0xA) == 2 && d->dpl == rpl && rpl != 0;
 	default:	/* data: readable, and no more privileged than its RPL */
@@ -141,6 +169,10 @@ bool fix_segments(struct lguest *lg)
 	fix_data_segment(lg, &regs->es);
 	fix_data_segment(lg, &regs->fs);
 	fix_data_segment(lg, &regs->gs);
+	if (lg->ss1 && !segment_ok(lg, lg->ss1, 's')) {
+		kill_guest(lg, "bad kernel stack segment %#lx", lg->ss1);
+		return false;
+	}
 
 	/*
 	 * No I/O privilege (it would let the guest turn real interrupts

@@ -22,6 +22,7 @@
 #include <asm/page_types.h>
 #include <asm/processor-flags.h>
 #include <asm/segment.h>
+#include <asm/trapnr.h>
 #include "lg.h"
 
 .text
@@ -34,6 +35,9 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
 	pushl	%gs
 	pushl	%fs
 	pushl	%ebp
+	/* And its LDT, which the guest must not see (below). */
+	sldt	%edx
+	pushl	%edx
 	movl	%esp, LGUEST_RO_HOST_SP(%eax)
 
 	/*
@@ -67,6 +71,15 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
 	ltr	%dx
 
 	/*
+	 * No LDT.  The Launcher may have one (modify_ldt() needs no
+	 * privilege), and the CPU would go on reading its descriptors at the
+	 * host's LDT address, which in the guest's page tables holds
+	 * whatever the guest puts there: a call gate into ring 0, say.
+	 */
+	xorl	%edx, %edx
+	lldt	%dx
+
+	/*
 	 * Switch to the shadow page tables, then to the guest's %cr4.  The
 	 * second write changes PGE and so flushes the global TLB entries.
 	 */
@@ -95,8 +108,14 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
  * pushed SS, ESP, EFLAGS, CS, EIP and maybe an error code; the stub makes
  * the error code uniform and pushes the vector.  Here we push the rest,
  * which completes struct lguest_regs.
+ *
+ * H:620 Unless the trap came from ring 0, that is from the Switcher
+ * itself: then the CPU pushed no SS and ESP, and the frame is not a
+ * struct lguest_regs.  See switcher_trap below.
  */
 SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
+	testl	$3, 12(%esp)		/* the CS the CPU pushed */
+	jz	switcher_trap
 	pushl	%es
 	pushl	%ds
 	pushl	%fs
@@ -117,12 +136,79 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 	/* Our pages start at the page boundary below the registers. */
 	movl	%esp, %eax
 	andl	$PAGE_MASK, %eax
+	movl	LGUEST_PAGES_REGS+LGUEST_REGS_TRAPNUM(%eax), %ecx
+	xorl	%ebx, %ebx
+	jmp	back_to_host
 
+/*
+ * A trap in ring 0, while this CPU was in the Switcher with the guest's
+ * IDT loaded: on the way in (after lidt) or on the way out (before the
+ * host's lidt).
+ *
+ * An NMI or a machine check can arrive anywhere, and is the host's.  On
+ * the way out, the guest's registers are half saved and half still in
+ * the CPU, so we cannot go to the host from here without losing them, and
+ * going back into the guest with the registers it had before it ran would
+ * replay what it did since.  So we only note it in the state page, for
+ * the host to handle (run_guest_once() raises it again in the host), and
+ * return to where we were, which finishes its journey as if nothing had
+ * happened.  The state page is read-only in the guest's page tables, so
+ * we switch to the host's for that one write.  Our segment registers may
+ * be the guest's here; %ss is always our flat one.
+ *
+ * Anything else is a fault of the Switcher's own: a segment register or
+ * the iret on the way in (the host checks what they load, so that would
+ * be a bug there).  The guest has not run, and the host still has its
+ * registers as they were; we go back and say so, with the vector, the
+ * instruction and the error code, and the host stops the guest.
+ */
+switcher_trap:
+	cmpl	$X86_TRAP_NMI, (%esp)
+	je	1f
+	cmpl	$X86_TRAP_MC, (%esp)
+	jne	2f
+1:	pushl	%eax
+	pushl	%edx
+	movl	%cr3, %eax
+	pushl	%eax
+	movl	%esp, %edx
+	andl	$PAGE_MASK, %edx
+	movl	%ss:LGUEST_RO_HOST_CR3(%edx), %eax
+	movl	%eax, %cr3
+	movl	12(%esp), %eax		/* the vector: 2 or 18 */
+	btsl	%eax, %ss:LGUEST_RO_PENDING(%edx)
+	popl	%eax
+	movl	%eax, %cr3
+	popl	%edx
+	popl	%eax
+	addl	$8, %esp		/* vector and error code */
+	iret
+
+2:	movl	$LGUEST_DS, %edx
+	movl	%edx, %ds
+	movl	%edx, %es
+	movl	%esp, %eax
+	andl	$PAGE_MASK, %eax
+	movl	(%esp), %ebx		/* the vector, */
+	orl	$LGUEST_SWITCHER_FAULT, %ebx
+	movl	4(%esp), %edi		/* the error code */
+	movl	8(%esp), %esi		/* and where */
+	xorl	%ecx, %ecx		/* back to the C code */
+
+back_to_host:
 	/* Host page tables and %cr4 back (this flushes the guest's TLB). */
 	movl	LGUEST_RO_HOST_CR3(%eax), %edx
 	movl	%edx, %cr3
 	movl	LGUEST_RO_HOST_CR4(%eax), %edx
 	movl	%edx, %cr4
+
+	/*
+	 * Whether this was a fault inside the Switcher (0 if not).  The state
+	 * page is read-only in the guest's page tables, but not in ours.
+	 */
+	movl	%ebx, LGUEST_RO_FAULT(%eax)
+	movl	%edi, LGUEST_RO_FAULT_ERR(%eax)
+	movl	%esi, LGUEST_RO_FAULT_EIP(%eax)
 
 	/*
 	 * The host's descriptor tables.  Its TSS descriptor is still marked
@@ -137,6 +223,8 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 
 	/* The host stack, and what we saved on it. */
 	movl	LGUEST_RO_HOST_SP(%eax), %esp
+	popl	%edx
+	lldt	%dx
 	popl	%ebp
 	popl	%fs
 	popl	%gs
@@ -145,17 +233,23 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 
 	/*
 	 * Traps (vectors below 32) and the guest's system call go back to
-	 * the C code, which looks at lguest_regs.trapnum.  Anything else was
-	 * an interrupt for the host: run the host's own handler for it.  The
+	 * the C code, which looks at lguest_regs.trapnum (or, after a trap
+	 * inside the Switcher, at the state page).  Anything else was an
+	 * interrupt for the host: run the host's own handler for it.  So are
+	 * NMIs and machine checks, which are never the guest's.  The
 	 * pushf+lcall frame on our stack is what an interrupt would have
-	 * pushed, so the handler's iret returns straight to the C code.
+	 * pushed, so the handler's iret returns straight to the C code (and,
+	 * after an NMI, unblocks NMIs, as it should).
 	 */
-	movl	LGUEST_PAGES_REGS+LGUEST_REGS_TRAPNUM(%eax), %ecx
+	cmpl	$X86_TRAP_NMI, %ecx
+	je	2f
+	cmpl	$X86_TRAP_MC, %ecx
+	je	2f
 	cmpl	$32, %ecx
 	jb	1f
 	cmpl	$IA32_SYSCALL_VECTOR, %ecx
 	je	1f
-	movl	LGUEST_RO_HOST_IDT+2(%eax), %edx
+2:	movl	LGUEST_RO_HOST_IDT+2(%eax), %edx
 	leal	(%edx,%ecx,8), %edx
 	movl	4(%edx), %ecx
 	andl	$0xffff0000, %ecx

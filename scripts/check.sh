@@ -682,11 +682,12 @@ lguest_stage() {
 	fi
 
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet"
+	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet,nmi"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT $(tsc_arg)"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
 	rm -f "$log.reset"
+	NMI_AT="G8| LGTEST: busy for" NMI_COUNT=10 \
 	CPU=${STAGE_CPU:-max} MEM=$HOST_MEM INITRD=${HOST_INITRD:-$BUILD/initramfs-host.cpio.gz} \
 	QEMU_EXTRA="-d $HOST_QEMU_D -D $log.reset" \
 		"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" "$HOST_TIMEOUT" "$append"
@@ -713,6 +714,21 @@ lguest_stage() {
 	lguest_console "$log" "$token"
 	lguest_badlauncher "$log"
 	lguest_net "$log" "$token"
+	lguest_nmi "$log"
+}
+
+# lguest_nmi LOG: while guest g8 kept the host's CPU busy, QEMU's monitor
+# sent the host 10 NMIs; the host's NMI count must have grown by 10.
+lguest_nmi() {
+	local before after
+	before=$(sed -n 's/^LGTEST: nmi host count before=\([0-9]*\) .*/\1/p' "$1" | tail -n 1)
+	after=$(sed -n 's/^LGTEST: nmi host count .*after=\([0-9]*\)/\1/p' "$1" | tail -n 1)
+	if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge 10 ]; then
+		pass "host: 10 NMIs sent during a busy guest all reached the host ($before before, $after after)"
+	else
+		fail "host: 10 NMIs sent during a busy guest all reached the host" \
+			"NMI count ${before:-?} before, ${after:-?} after" "$1"
+	fi
 }
 
 # lguest_stage_on MODEL: the whole stage again with the host on another

@@ -19,6 +19,8 @@
 # INITRD=FILE boots another initramfs (the lguest host image, say), and
 # QEMU_EXTRA="-d cpu_reset -D FILE" adds options to QEMU's command line.
 # LGTEST_INTERACTIVE=1 connects the console to the terminal instead.
+# NMI_AT=TEXT sends the machine NMI_COUNT NMIs (default 10) through the
+# monitor, one a second, as soon as TEXT is in the log.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -66,7 +68,13 @@ pid=$!
 trap 'kill -9 $pid 2>/dev/null; rm -f "$mon.in" "$mon.out"' EXIT
 trap 'exit 130' INT TERM HUP
 end=$((SECONDS + timeout))
+nmis=0
 while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
+	if [ -n "${NMI_AT:-}" ] && [ $nmis -lt "${NMI_COUNT:-10}" ] &&
+	   grep -qF -- "$NMI_AT" "$log" 2>/dev/null; then
+		printf 'nmi\n' >&3
+		nmis=$((nmis + 1))
+	fi
 	sleep 1
 done
 report=

@@ -46,6 +46,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/uio.h>
 #include <termios.h>
@@ -54,6 +55,7 @@
 #include <lzma.h>
 #include <zlib.h>
 #include <asm/bootparam.h>
+#include <asm/ldt.h>
 #include <linux/elf.h>
 #include <linux/if_tun.h>
 #include <linux/lguest_launcher.h>
@@ -1292,7 +1294,8 @@ static void open_sharenet(const char *name)
 	/* Another Launcher may create it between our two tries. */
 	fd = open(name, O_RDWR);
 	if (fd < 0 && errno == ENOENT) {
-		fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0666);
+		/* Only our user's guests, unless they chmod it. */
+		fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 		created = fd >= 0;
 		if (fd < 0 && errno == EEXIST)
 			fd = open(name, O_RDWR);
@@ -1661,6 +1664,26 @@ static void start_input(int fd)
 }
 
 /*
+ * For the hostile-guest suite only: with LGUEST_TEST_LDT=1 in the
+ * environment we give ourselves an LDT (any program may, with
+ * modify_ldt()), and the host must not let the guest see it.
+ */
+static void test_ldt(void)
+{
+	struct user_desc d = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .limit_in_pages = 1, .useable = 1,
+	};
+	const char *env = getenv("LGUEST_TEST_LDT");
+
+	if (!env || strcmp(env, "1"))
+		return;
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)))
+		die("LGUEST_TEST_LDT: modify_ldt: %s", strerror(errno));
+	say("LGUEST_TEST_LDT: we have an LDT");
+}
+
+/*
  * --stats: the host's counters for this guest (stats.c in the host), read
  * before we close /dev/lguest, which removes them.
  */
@@ -1832,6 +1855,7 @@ int main(int argc, char *argv[])
 
 	/* Only now, with all our input checked, do we need the host. */
 	fd = create_guest(entry, pgdir);
+	test_ldt();
 	start_input(fd);
 	start_nets(fd);
 	return run_guest(fd);

@@ -284,6 +284,69 @@ static void dma_self(void)
 	dma_send_to_self();
 }
 
+/*
+ * The Launcher that runs us has an LDT (LGUEST_TEST_LDT=1, see the
+ * hostile step of tests/init).  Its descriptors live at a host kernel
+ * address, which in our page tables holds whatever we put there: the host
+ * must load a null LDT for us.  sldt says which one the CPU has.
+ */
+static void ldt_host(void)
+{
+	unsigned short ldt;
+
+	asm volatile("sldt %0" : "=r"(ldt));
+	if (ldt)
+		pr_err("lg_hostile: ldt-host: the CPU has an LDT, selector %#x\n",
+		       ldt);
+	else
+		pr_info("lg_hostile: ldt-host: LDT null, as it should be\n");
+}
+
+/*
+ * Entry 0 of the GDT as a ring-1 data segment, and selector 1 (index 0,
+ * RPL 1) as the stack for traps from user mode.  The CPU treats any
+ * selector for entry 0 as null, whatever the entry says: an iret onto it
+ * faults.
+ */
+static void stack_null(void)
+{
+	lguest_hcall(LHCALL_LOAD_GDT_ENTRY, 0, 0x0000ffff, 0x00cfb200, 0);
+	lguest_hcall(LHCALL_SET_STACK, 0x0001, 0xc0001000, 0, 0);
+}
+
+/*
+ * A ring-1 code segment whose limit ends at the first byte of a loop, and
+ * a far jump to that byte.  On hardware the next instruction faults (in
+ * the guest, which is fine); QEMU's TCG does not check instruction
+ * fetches against the limit, so here we run on until the host sees %eip
+ * past the limit, where its iret would fault on hardware.  The segment's
+ * base is the loop's address rounded down to a megabyte, so that a
+ * byte-granular limit reaches it.  GDT entry 22 is a PnP BIOS slot, which
+ * a guest never uses.
+ */
+static void cs_limit(void)
+{
+	unsigned long loop, base, off;
+	struct { u32 off; u16 sel; } __packed far;
+
+	asm volatile("movl $1f, %0\n\t"
+		     "jmp 2f\n"
+		     "1:\tmovl $200000000, %%ecx\n"
+		     "3:\tdecl %%ecx\n\t"
+		     "jnz 3b\n\t"
+		     "ud2\n"
+		     "2:" : "=r"(loop));
+	base = loop & 0xfff00000;
+	off = loop - base;
+	lguest_hcall(LHCALL_LOAD_GDT_ENTRY, 22,
+		     (base << 16) | (off & 0xffff),
+		     ((base >> 16) & 0xff) | 0x0040ba00 | (off & 0xf0000) |
+		     (base & 0xff000000), 0);
+	far.off = off;
+	far.sel = 22 * 8 + 1;
+	asm volatile("ljmp *%0" : : "m"(far) : "ecx", "memory");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -311,6 +374,9 @@ static const struct {
 	{ "dma-key-past-end", dma_key_past_end },
 	{ "dma-send-to-self", dma_self },
 	{ "msr-raw", msr_raw_case },
+	{ "ldt-host", ldt_host },
+	{ "stack-null", stack_null },
+	{ "cs-limit", cs_limit },
 };
 
 static int __init lg_hostile_init(void)
