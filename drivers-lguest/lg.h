@@ -119,6 +119,7 @@ enum lguest_stat {
 	LGS_PGDIR_MISS,		/* %cr3 loads that started a new one */
 	LGS_SHADOW_DROPPED,	/* shadow entries dropped as stale */
 	LGS_REVALIDATE,		/* shadow user halves checked */
+	LGS_PREFAULTED,		/* shadow entries filled beside a fault */
 	LGUEST_NR_STATS
 };
 

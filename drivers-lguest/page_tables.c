@@ -48,6 +48,9 @@
 
 #define SWITCHER_PGD_INDEX	(LGUEST_SWITCHER_ADDR >> PGDIR_SHIFT)
 
+/* Shadow entries filled per fault, at most: see prefault(). */
+#define LGUEST_PREFAULT		16
+
 static pgd_t *cur_pgdir(struct lguest *lg)
 {
 	return lg->pgdirs[lg->pgdir_cur].pgdir;
@@ -239,6 +242,78 @@ bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
 }
 
 /*
+ * Fill shadow entry pte_i of sptes from guest entry gpte (under guest page
+ * directory entry gpgd): pin the host page behind the guest frame, for as
+ * long as the shadow entry exists, and copy the guest's flags.  The pin
+ * is always for writing: a read-only pin of a copy-on-write page would go
+ * stale at the Launcher's first write.  If the page cannot be had, a
+ * fault the guest took stops it; a neighbour we only hoped to fill does
+ * not (see prefault()).
+ */
+static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
+			u32 gpgd, u32 gpte, bool fault)
+{
+	unsigned long pfn = gpte >> PAGE_SHIFT, flags;
+	struct page *page;
+
+	if (pin_user_pages_fast(lg->mem_base + (pfn << PAGE_SHIFT), 1,
+				FOLL_WRITE | FOLL_LONGTERM, &page) != 1) {
+		if (fault)
+			kill_guest(lg, "cannot get guest page %#lx", pfn);
+		return false;
+	}
+
+	/*
+	 * The guest's flags, without global (our shadows are per address
+	 * space) and writable only once dirty, so that the first write
+	 * faults and we can set the dirty bit.
+	 */
+	flags = gpte & (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
+			_PAGE_ACCESSED | _PAGE_DIRTY);
+	if (!(gpgd & _PAGE_RW) || !(gpte & _PAGE_DIRTY))
+		flags &= ~_PAGE_RW;
+	if (!(gpgd & _PAGE_USER))
+		flags &= ~_PAGE_USER;
+
+	release_pte(&sptes[pte_i]);
+	sptes[pte_i] = pfn_pte(page_to_pfn(page), __pgprot(flags));
+	source_of(sptes)[pte_i] = gpte;
+	return true;
+}
+
+/*
+ * H:410 Neighbours.  Each fault we fix costs the guest a round trip, and
+ * faults come in runs: the guest's own fault handler maps the pages
+ * around the one it faulted on (fault-around), and programs touch pages
+ * next to each other.  So with one shadow entry we fill the others of its
+ * aligned group of LGUEST_PREFAULT that the guest has present and already
+ * marked accessed, as a CPU may load any such entry into its TLB.  We set
+ * no accessed or dirty bit the guest did not, and an entry we would have
+ * to refuse is left for its own fault.
+ */
+static void prefault(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
+		     u32 gpgd)
+{
+	unsigned int first = pte_i & ~(LGUEST_PREFAULT - 1), j;
+	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
+	u32 g[LGUEST_PREFAULT];
+
+	if (!lgread(lg, g, (gpgd & PAGE_MASK) + first * sizeof(u32),
+		    sizeof(g)))
+		return;
+	for (j = 0; j < LGUEST_PREFAULT; j++) {
+		if (first + j == pte_i ||
+		    (pte_val(sptes[first + j]) & _PAGE_PRESENT) ||
+		    (g[j] & want) != want ||
+		    (g[j] >> PAGE_SHIFT) >= lg->pfn_limit)
+			continue;
+		if (!install_pte(lg, sptes, first + j, gpgd, g[j], false))
+			return;
+		lg_count(lg, LGS_PREFAULTED);
+	}
+}
+
+/*
  * A page fault in the guest.  If the guest's own tables allow the access,
  * fill in the shadow entry and let the guest retry; otherwise it is the
  * guest's fault to handle, and we return false.
@@ -248,9 +323,8 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	bool write = err & X86_PF_WRITE, user = err & X86_PF_USER;
 	unsigned int pgd_i = vaddr >> PGDIR_SHIFT;
 	unsigned int pte_i = (vaddr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
-	unsigned long gpte_pa, flags, pfn;
 	pgd_t *spgd = &cur_pgdir(lg)[pgd_i];
-	struct page *page;
+	unsigned long gpte_pa;
 	u32 gpgd, gpte, new;
 	pte_t *sptes;
 
@@ -274,30 +348,6 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	gpte = new;
 
 	/*
-	 * The host page behind the guest frame, pinned for as long as the
-	 * shadow entry exists.  Always for writing: a read-only pin of a
-	 * copy-on-write page would go stale at the Launcher's first write.
-	 */
-	pfn = gpte >> PAGE_SHIFT;
-	if (pin_user_pages_fast(lg->mem_base + (pfn << PAGE_SHIFT), 1,
-				FOLL_WRITE | FOLL_LONGTERM, &page) != 1) {
-		kill_guest(lg, "cannot get guest page %#lx", pfn);
-		return false;
-	}
-
-	/*
-	 * The guest's flags, without global (our shadows are per address
-	 * space) and writable only once dirty, so that the first write
-	 * faults and we can set the dirty bit.
-	 */
-	flags = gpte & (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |
-			_PAGE_ACCESSED | _PAGE_DIRTY);
-	if (!(gpgd & _PAGE_RW) || !(gpte & _PAGE_DIRTY))
-		flags &= ~_PAGE_RW;
-	if (!(gpgd & _PAGE_USER))
-		flags &= ~_PAGE_USER;
-
-	/*
 	 * The shadow page table, made afresh if the guest's page directory
 	 * entry is not the one it was made from.
 	 */
@@ -308,17 +358,15 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 		if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
 			shrink_shadows(lg);
 		sptes = alloc_shadow(lg);
-		if (!sptes) {
-			unpin_user_page(page);
+		if (!sptes)
 			return false;
-		}
 		*spgd = __pgd(__pa(sptes) | _PAGE_TABLE);
 		source_of(cur_pgdir(lg))[pgd_i] = gpgd;
 	}
 	sptes = shadow_ptes(*spgd);
-	release_pte(&sptes[pte_i]);
-	sptes[pte_i] = pfn_pte(page_to_pfn(page), __pgprot(flags));
-	source_of(sptes)[pte_i] = gpte;
+	if (!install_pte(lg, sptes, pte_i, gpgd, gpte, true))
+		return false;
+	prefault(lg, sptes, pte_i, gpgd);
 	return true;
 }
 

@@ -42,6 +42,7 @@ static const char *const stat_names[LGUEST_NR_STATS] = {
 	[LGS_PGDIR_MISS]	= "pgdir_switch_new",
 	[LGS_SHADOW_DROPPED]	= "shadow_ptes_dropped",
 	[LGS_REVALIDATE]	= "shadow_revalidations",
+	[LGS_PREFAULTED]	= "shadow_ptes_prefaulted",
 };
 
 static const char *const hcall_names[LGUEST_HCALLS] = {

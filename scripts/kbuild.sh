@@ -25,7 +25,8 @@ pae)	frags="base.config pae.config" ;;	# 3-level (PAE) paging, PARAVIRT_XXL
 noxxl)	frags="base.config noxxl.config" ;;	# the baseline: no PARAVIRT_XXL
 pae-noxxl) frags="base.config pae.config noxxl.config" ;; # PAE baseline
 distro)	frags="distro.config" start=i386_defconfig ;; # as distributions build it
-*)	die "unknown kernel variant '$variant' (main, pae, noxxl, pae-noxxl, distro)" ;;
+debug)	frags="base.config lguest.config debug.config" ;; # main, with lockdep, UBSAN, KFENCE, kmemleak
+*)	die "unknown kernel variant '$variant' (main, pae, noxxl, pae-noxxl, distro, debug)" ;;
 esac
 start=${start:-tinyconfig}
 
