@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
@@ -49,18 +50,23 @@ pte_t *lguest_switcher_pte_page(unsigned int cpu)
 	return switcher_pte_pages[cpu];
 }
 
-/* Guest memory is Launcher memory: these check the range and copy. */
-static bool guest_range_ok(struct lguest *lg, unsigned long addr,
-			   unsigned int len)
+/*
+ * Guest memory is Launcher memory.  lguest_address_ok() says whether
+ * [addr, addr + len) lies in it, without overflow; lgread() and lgwrite()
+ * check that, copy, and stop the guest if it was not.
+ */
+bool lguest_address_ok(const struct lguest *lg, unsigned long addr,
+		       unsigned long len)
 {
 	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
 
 	return addr < limit && len <= limit - addr;
 }
+EXPORT_SYMBOL_IF_KUNIT(lguest_address_ok);
 
 bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len)
 {
-	if (!guest_range_ok(lg, addr, len) ||
+	if (!lguest_address_ok(lg, addr, len) ||
 	    copy_from_user(b, (void __user *)(lg->mem_base + addr), len)) {
 		kill_guest(lg, "bad read of guest memory at %#lx+%u", addr, len);
 		memset(b, 0, len);
@@ -72,7 +78,7 @@ bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len)
 bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
 	     unsigned int len)
 {
-	if (!guest_range_ok(lg, addr, len) ||
+	if (!lguest_address_ok(lg, addr, len) ||
 	    copy_to_user((void __user *)(lg->mem_base + addr), b, len)) {
 		kill_guest(lg, "bad write to guest memory at %#lx+%u", addr, len);
 		return false;

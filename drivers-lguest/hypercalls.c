@@ -11,6 +11,7 @@
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <asm/tsc.h>
+#include <kunit/visibility.h>
 #include "lg.h"
 
 static void write_data(struct lguest *lg, size_t off, const void *val,
@@ -157,6 +158,7 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 	}
 	args->nr = ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(do_one_hypercall);
 
 /*
  * The asynchronous ring.  The guest fills slots in order and marks each

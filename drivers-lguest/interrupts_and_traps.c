@@ -16,6 +16,7 @@
 #include <asm/desc.h>
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
+#include <kunit/visibility.h>
 #include "lg.h"
 
 /* The CPU pushes an error code for these vectors, and we must too. */
@@ -218,6 +219,7 @@ void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi)
 	lg->idt[num][0] = lo;
 	lg->idt[num][1] = hi;
 }
+EXPORT_SYMBOL_IF_KUNIT(load_guest_idt_entry);
 
 /* LHCALL_SET_STACK: where traps from the guest's user mode push frames. */
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp)
@@ -230,6 +232,7 @@ void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp)
 	lg->ss1 = ss;
 	lg->esp1 = esp;
 }
+EXPORT_SYMBOL_IF_KUNIT(set_guest_stack);
 
 /* The Switcher's own system call gate, for guests that get no direct one. */
 static gate_desc switcher_syscall_gate;
@@ -277,6 +280,7 @@ void copy_traps(const struct lguest *lg, struct lguest_ro_state *state)
 	real->bits.dpl = 3;
 	real->bits.p = 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(copy_traps);
 
 /*
  * The IDT the CPU uses while a guest runs: 256 interrupt gates into the

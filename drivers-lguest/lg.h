@@ -184,6 +184,8 @@ extern char lguest_trap_stubs[];
 struct lguest_pages *lguest_switcher_pages(unsigned int cpu);
 pte_t *lguest_switcher_pte_page(unsigned int cpu);
 int lguest_run(struct lguest *lg);
+bool lguest_address_ok(const struct lguest *lg, unsigned long addr,
+		       unsigned long len);
 bool lgread(struct lguest *lg, void *b, unsigned long addr, unsigned int len);
 bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
 	     unsigned int len);
@@ -214,6 +216,9 @@ void setup_guest_gdt(struct lguest *lg);
 void load_guest_gdt_entry(struct lguest *lg, unsigned int i, u32 lo, u32 hi);
 void copy_gdt(const struct lguest *lg, struct lguest_ro_state *state);
 bool fix_segments(struct lguest *lg);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool segment_ok(const struct lguest *lg, unsigned long sel, char kind);
+#endif
 
 /* page_tables.c */
 bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err);

@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <asm/desc.h>
 #include <asm/processor-flags.h>
+#include <kunit/visibility.h>
 #include "lg.h"
 
 /*
@@ -51,6 +52,7 @@ void setup_guest_gdt(struct lguest *lg)
 	lg->gdt[GDT_ENTRY_KERNEL_CS].dpl = 1;
 	lg->gdt[GDT_ENTRY_KERNEL_DS].dpl = 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(setup_guest_gdt);
 
 /* LHCALL_LOAD_GDT_ENTRY. */
 void load_guest_gdt_entry(struct lguest *lg, unsigned int i, u32 lo, u32 hi)
@@ -83,6 +85,7 @@ void load_guest_gdt_entry(struct lguest *lg, unsigned int i, u32 lo, u32 hi)
 	}
 	lg->gdt[i] = d;
 }
+EXPORT_SYMBOL_IF_KUNIT(load_guest_gdt_entry);
 
 /* Before each entry: the guest's entries, and ours, for this CPU. */
 void copy_gdt(const struct lguest *lg, struct lguest_ro_state *state)
@@ -127,7 +130,8 @@ static unsigned long seg_limit(const struct desc_struct *d)
  * segment is a guest bug we cannot paper over.  The trap stack (%ss1)
  * must be the same kind of stack segment for ring 1.
  */
-static bool segment_ok(const struct lguest *lg, unsigned long sel, char kind)
+VISIBLE_IF_KUNIT bool segment_ok(const struct lguest *lg, unsigned long sel,
+				 char kind)
 {
 	unsigned int i = sel >> 3, rpl = sel & 3;
 	const struct desc_struct *d;
@@ -147,6 +151,8 @@ static bool segment_ok(const struct lguest *lg, unsigned long sel, char kind)
 		return (!(d->type & 8) || (d->type & 2)) && d->dpl >= rpl;
 	}
 }
+
+EXPORT_SYMBOL_IF_KUNIT(segment_ok);
 
 static void fix_data_segment(const struct lguest *lg, unsigned long *sel)
 {
@@ -184,3 +190,4 @@ bool fix_segments(struct lguest *lg)
 	regs->eflags &= ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(fix_segments);

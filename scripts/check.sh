@@ -682,7 +682,7 @@ lguest_stage() {
 	fi
 
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet,nmi"
+	append="lgtest.token=$token lgtest.run=kunit,guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet,nmi"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT $(tsc_arg)"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -715,6 +715,24 @@ lguest_stage() {
 	lguest_badlauncher "$log"
 	lguest_net "$log" "$token"
 	lguest_nmi "$log"
+	lguest_kunit "$log"
+}
+
+# lguest_kunit LOG: the KUnit suite lguest (drivers/lguest/lguest_kunit.c)
+# ran in the host, every case passed, and there were as many as the suite
+# has.
+lguest_kunit() {
+	local want summary t
+	want=$(grep -c '^	KUNIT_CASE(' "$ROOT/drivers-lguest/lguest_kunit.c")
+	summary=$(sed -n 's/^LGTEST: kunit # lguest: //p' "$1" | tail -n 1)
+	sed -n 's/^LGTEST: kunit not ok [0-9]* //p' "$1" | while read -r t; do
+		echo "  kunit case failed: $t"
+	done
+	if [[ "$summary" == "pass:$want fail:0 "* ]]; then
+		pass "host: KUnit suite lguest, $want cases ($summary)"
+	else
+		fail "host: KUnit suite lguest, $want cases" "${summary:-no results}" "$1"
+	fi
 }
 
 # lguest_nmi LOG: while guest g8 kept the host's CPU busy, QEMU's monitor
