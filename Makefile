@@ -8,6 +8,8 @@
 #   make check-guest  only the lguest stage of make check: host and guests
 #   make check-debian a Debian (systemd, ext4) guest of the distro kernel;
 #                     slow, not part of make check (see README)
+#   make check-debug  the lguest stage on a debug kernel as host; slow,
+#                     not part of make check (see README)
 #   make check-bisect build the kernel after every patch of the series
 #   make bench        numbers: guest disk and boot against the host's
 #   make patches      regenerate the add-file patches from the folders
@@ -20,7 +22,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel launcher demo check check-guest check-debian check-bisect bench clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-guest check-debian check-debug check-bisect bench clean distclean
 
 all: kernel
 
@@ -57,6 +59,10 @@ check-guest: kernel
 
 check-debian: kernel
 	@$(S)/check.sh debian
+
+# The lguest stage on a debug host (lockdep, UBSAN, KFENCE, kmemleak...).
+check-debug: kernel
+	@$(S)/check.sh debug
 
 bench: kernel
 	@$(S)/bench.sh

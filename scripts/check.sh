@@ -12,12 +12,13 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # "check.sh guest" (make check-guest) runs only the lguest stage and what
-# it needs, with its logs in build/logs/check-guest/; plain "check.sh" runs
-# everything.
+# it needs, with its logs in build/logs/check-guest/; "check.sh debian"
+# and "check.sh debug" run the Debian guest and the debug host (see
+# README); plain "check.sh" runs everything else.
 ONLY=${1:-}
 case "$ONLY" in
-"" | guest | debian) ;;
-*) die "usage: check.sh [guest|debian]" ;;
+"" | guest | debian | debug) ;;
+*) die "usage: check.sh [guest|debian|debug]" ;;
 esac
 
 LOGS=$BUILD/logs${ONLY:+/check-$ONLY}
@@ -656,6 +657,31 @@ host_log_clean() {
 	fi
 }
 
+# lguest_debug_reports LOG: the debug host's own lines hold no report of
+# its checkers, and after every guest and rmmod lg kmemleak found nothing.
+lguest_debug_reports() {
+	local n
+	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
+	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
+	   grep -E 'UBSAN|KFENCE|lockdep|possible circular|inconsistent lock|sleeping function called|DEBUG_LOCKS_WARN|list_(add|del) corruption|ODEBUG|BUG: |WARNING' >"$1.debug"; then
+		fail "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report" "found" "$1.debug"
+	else
+		pass "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report"
+	fi
+	if [ "$(rc_of "$1" rmmod-lg)" = 0 ]; then
+		pass "host: rmmod lg after every guest"
+	else
+		fail "host: rmmod lg after every guest" "rc=$(rc_of "$1" rmmod-lg)" "$1"
+	fi
+	n=$(sed -n 's/^LGTEST: kmemleak unreferenced=//p' "$1" | tail -n 1)
+	if [ "$n" = 0 ]; then
+		pass "host: kmemleak finds nothing after the lguest steps and rmmod lg"
+	else
+		fail "host: kmemleak finds nothing after the lguest steps and rmmod lg" \
+			"${n:-no scan}: unreferenced objects" "$1"
+	fi
+}
+
 lguest_stage() {
 	local log=$LOGS/host.log list=$BUILD/initramfs-host.list token qrc rc
 	local append missing="" e t0 g
@@ -682,7 +708,7 @@ lguest_stage() {
 	fi
 
 	token=$(new_token)
-	append="lgtest.token=$token lgtest.run=kunit,guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet,nmi"
+	append="lgtest.token=$token lgtest.run=${STAGE_PRE:+$STAGE_PRE,}kunit,guest,guests4,hostile,block,console,badlauncher,sharenet,tunnet,nmi${STAGE_POST:+,$STAGE_POST}"
 	append+=" lgtest.guest_timeout=$GUEST_TIMEOUT $(tsc_arg)"
 	t0=$SECONDS
 	# QEMU logs each reset, and so a triple fault of the host.
@@ -690,7 +716,7 @@ lguest_stage() {
 	NMI_AT="G8| LGTEST: busy for" NMI_COUNT=10 \
 	CPU=${STAGE_CPU:-max} MEM=$HOST_MEM INITRD=${HOST_INITRD:-$BUILD/initramfs-host.cpio.gz} \
 	QEMU_EXTRA="-d $HOST_QEMU_D -D $log.reset" \
-		"$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$log" "$HOST_TIMEOUT" "$append"
+		"$ROOT/scripts/qemu-boot.sh" "${HOST_KERNEL:-$OUT/bzImage}" "$log" "$HOST_TIMEOUT" "$append"
 	qrc=$?
 	host_ran "$log" "$token" "$qrc" "$t0" "boots, runs the guest steps, reboots (token $token)"
 	for e in modprobe-lg:"modprobe lg" dev-lguest:"/dev/lguest exists"; do
@@ -972,6 +998,28 @@ if [ "$ONLY" = debian ]; then
 	distro_prepare
 	initramfs_step || finish
 	lguest_distro_stage
+	finish
+fi
+
+# "check.sh debug" (make check-debug): the lguest stage with a debug kernel
+# as host (configs/debug.config: lockdep, atomic-sleep checks, UBSAN,
+# KFENCE, slab poisoning, debugobjects, list checks, kmemleak) and the main
+# kernel's guests; then lg unloaded, and kmemleak asked.
+if [ "$ONLY" = debug ]; then
+	lguest_prepare
+	if "$ROOT/scripts/kbuild.sh" debug all >"$LOGS/build-debug.log" 2>&1 &&
+	   "$ROOT/scripts/install-out.sh" debug "$BUILD/out-debug" >>"$LOGS/build-debug.log" 2>&1; then
+		pass "build: debug kernel (configs/debug.config) in build/out-debug"
+	else
+		fail "build: debug kernel" "build failed" "$LOGS/build-debug.log"
+		finish
+	fi
+	DEBUG_HOST=1 initramfs_step || finish
+	TAG="[debug]" HOST_KERNEL=$BUILD/out-debug/bzImage \
+	HOST_INITRD=$BUILD/initramfs-host-debug.cpio.gz \
+	STAGE_PRE=leakbase STAGE_POST=leakcheck HOST_TIMEOUT=${DEBUG_TIMEOUT:-3000} \
+		lguest_stage
+	TAG="[debug]" lguest_debug_reports "$LOGS/host.log"
 	finish
 fi
 

@@ -84,12 +84,13 @@ base_list() {
 
 # What the lguest host adds: the guest's kernels and initramfs, the
 # launcher and the modules tree (without its build/source links).
-# HOST_OUT: where that kernel comes from (out/, or build/out-distro/).
+# HOST_OUT: where that kernel comes from (out/, or build/out-distro/);
+# GUEST_OUT: where the guests' kernels come from (the same by default).
 host_list() {
-	local mods=$HOST_OUT/modules/lib/modules d f
+	local mods=$HOST_OUT/modules/lib/modules d f g=${GUEST_OUT:-$HOST_OUT}
 	echo "dir /boot 0755 0 0"
-	echo "file /boot/vmlinux $HOST_OUT/vmlinux 0644 0 0"
-	echo "file /boot/bzImage $HOST_OUT/bzImage 0644 0 0"
+	echo "file /boot/vmlinux $g/vmlinux 0644 0 0"
+	echo "file /boot/bzImage $g/bzImage 0644 0 0"
 	echo "file /boot/guest.cpio.gz $BUILD/initramfs.cpio.gz 0644 0 0"
 	if [ -x "$OUT/lguest" ]; then
 		echo "file /bin/lguest $OUT/lguest 0755 0 0"
@@ -154,4 +155,10 @@ fi
 HOST_OUT=$BUILD/out-distro
 if [ -f "$HOST_OUT/vmlinux" ] && [ -d "$HOST_OUT/modules/lib/modules" ]; then
 	image initramfs-host-distro base_list host_list
+fi
+# And the debug host (make check-debug): its own modules, the main
+# kernel's guests.
+HOST_OUT=$BUILD/out-debug GUEST_OUT=$OUT
+if [ "${DEBUG_HOST:-0}" = 1 ] && [ -d "$HOST_OUT/modules/lib/modules" ]; then
+	image initramfs-host-debug base_list host_list
 fi

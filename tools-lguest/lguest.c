@@ -4,9 +4,9 @@
  *
  *	lguest [OPTIONS] MEM KERNEL [OPTIONS] [--] [KERNEL ARGS...]
  *
- * with the options --verbose, --initrd=FILE, --block=FILE, --tunnet=IP,
- * --tunnet=bridge:BR and --sharenet=FILE, before MEM or after KERNEL, as
- * in "lguest 64m vmlinux --tunnet=192.168.19.1 --block=rootfs
+ * with the options --verbose, --stats, --initrd=FILE, --block=FILE,
+ * --tunnet=IP, --tunnet=bridge:BR and --sharenet=FILE, before MEM or after
+ * KERNEL, as in "lguest 64m vmlinux --tunnet=192.168.19.1 --block=rootfs
  * root=/dev/lgba".
  *
  * A guest needs three things from us.  Memory: we take an ordinary
@@ -1672,7 +1672,7 @@ static void test_ldt(void)
 {
 	struct user_desc d = {
 		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
-		.seg_32bit = 1, .limit_in_pages = 1, .useable = 1,
+		.seg_32bit = 1, .limit_in_pages = 1,
 	};
 	const char *env = getenv("LGUEST_TEST_LDT");
 
