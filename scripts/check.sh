@@ -650,7 +650,9 @@ host_ran() {
 host_log_clean() {
 	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
 	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
-	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' >"$1.bad"; then
+	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' |
+	   { [ "${TAG:-}" = "[debug]" ] && grep -v 'WARNING: possible irq lock inversion' || cat; } >"$1.bad" &&
+	   [ -s "$1.bad" ]; then
 		fail "host: kernel log free of Oops, BUG, WARNING, general protection, panic" "found" "$1.bad"
 	else
 		pass "host: kernel log free of Oops, BUG, WARNING, general protection, panic"
@@ -659,12 +661,23 @@ host_log_clean() {
 
 # lguest_debug_reports LOG: the debug host's own lines hold no report of
 # its checkers, and after every guest and rmmod lg kmemleak found nothing.
+#
+# One report is known and not ours: 6.12's tun driver updates its 32-bit
+# u64 statistics from tun_get_user() with bottom halves on, which lockdep
+# calls an irq lock inversion against TCP receive (the --tunnet test's
+# tap device); it is reported as a skip, by name, never as a pass.
 lguest_debug_reports() {
 	local n
 	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
 	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
 	   grep -E 'UBSAN|KFENCE|lockdep|possible circular|inconsistent lock|sleeping function called|DEBUG_LOCKS_WARN|list_(add|del) corruption|ODEBUG|BUG: |WARNING' >"$1.debug"; then
-		fail "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report" "found" "$1.debug"
+		if ! grep -qvE 'WARNING: possible irq lock inversion dependency detected|lockdep_sock_is_held' "$1.debug" &&
+		   grep -q 'dev_sw_netstats_rx_add' "$1" && grep -q 'tun_get_user' "$1"; then
+			skip "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report" \
+				"only the known lockdep report of the tun driver's u64 stats, tun_get_user(), not lguest's: $1.debug"
+		else
+			fail "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report" "found" "$1.debug"
+		fi
 	else
 		pass "host: no lockdep, UBSAN, KFENCE, debugobjects, list or atomic-sleep report"
 	fi
@@ -1015,6 +1028,9 @@ if [ "$ONLY" = debug ]; then
 		finish
 	fi
 	DEBUG_HOST=1 initramfs_step || finish
+	# The native results the guests' selftests are compared with.
+	rm -f "$LOGS/selftests-main.txt"
+	boot_test main "$OUT/bzImage"
 	TAG="[debug]" HOST_KERNEL=$BUILD/out-debug/bzImage \
 	HOST_INITRD=$BUILD/initramfs-host-debug.cpio.gz \
 	STAGE_PRE=leakbase STAGE_POST=leakcheck HOST_TIMEOUT=${DEBUG_TIMEOUT:-3000} \
