@@ -51,8 +51,7 @@
 #include <asm/x86_init.h>
 
 /* The two ends of the iret window in entry_32.S. */
-extern const char lguest_noirq_iret[], lguest_noirq_end[];
-extern const char lguest_entry_INT80[];
+extern const char lguest_noirq_iret[], lguest_noirq_end[], lguest_entry_INT80[];
 asmlinkage __visible void __init __noreturn lguest_init(void);
 
 /* entry_32.S looks at this on every iret; extable.c and cpu/common.c too. */

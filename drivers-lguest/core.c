@@ -402,7 +402,8 @@ int lguest_run(struct lguest *lg)
 		if (!run_guest_once(lg, cpu)) {
 			local_irq_enable();
 			fpregs_unlock();
-			kill_guest(lg, "fault %lu inside the Switcher at %#lx (error code %#lx) entering %#lx:%#lx with ss %#lx ds %#lx es %#lx fs %#lx gs %#lx",
+			kill_guest(lg,
+				   "fault %lu inside the Switcher at %#lx (error code %#lx) entering %#lx:%#lx with ss %#lx ds %#lx es %#lx fs %#lx gs %#lx",
 				   lg->switcher_fault, lg->switcher_fault_eip,
 				   lg->switcher_fault_err, lg->regs.cs,
 				   lg->regs.eip, lg->regs.ss, lg->regs.ds,

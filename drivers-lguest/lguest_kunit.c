@@ -450,6 +450,7 @@ static struct kunit_suite lguest_suite = {
 	.init = lg_test_init,
 	.test_cases = lguest_cases,
 };
+
 kunit_test_suite(lguest_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the lguest host's checks");

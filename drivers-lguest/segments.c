@@ -151,7 +151,6 @@ VISIBLE_IF_KUNIT bool segment_ok(const struct lguest *lg, unsigned long sel,
 		return (!(d->type & 8) || (d->type & 2)) && d->dpl >= rpl;
 	}
 }
-
 EXPORT_SYMBOL_IF_KUNIT(segment_ok);
 
 static void fix_data_segment(const struct lguest *lg, unsigned long *sel)
