@@ -272,13 +272,7 @@ void copy_traps(const struct lguest *lg, struct lguest_ro_state *state)
 		*real = switcher_syscall_gate;
 		return;
 	}
-	memset(real, 0, sizeof(*real));
-	real->offset_low = handler & 0xFFFF;
-	real->offset_middle = handler >> 16;
-	real->segment = __KERNEL_CS | 1;
-	real->bits.type = GATE_TRAP;
-	real->bits.dpl = 3;
-	real->bits.p = 1;
+	pack_gate(real, GATE_TRAP, handler, 3, 0, __KERNEL_CS | 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(copy_traps);
 
@@ -303,13 +297,7 @@ void setup_switcher_idt(struct lguest_ro_state *state,
 			dpl = 3;
 		else if (i == LGUEST_TRAP_ENTRY)
 			dpl = 1;
-		memset(g, 0, sizeof(*g));
-		g->offset_low = stubs[i] & 0xFFFF;
-		g->offset_middle = stubs[i] >> 16;
-		g->segment = LGUEST_CS;
-		g->bits.type = GATE_INTERRUPT;
-		g->bits.dpl = dpl;
-		g->bits.p = 1;
+		pack_gate(g, GATE_INTERRUPT, stubs[i], dpl, 0, LGUEST_CS);
 	}
 	switcher_syscall_gate = state->guest_idt[IA32_SYSCALL_VECTOR];
 }

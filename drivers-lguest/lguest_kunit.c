@@ -176,11 +176,9 @@ static void idt_not_present_clears(struct kunit *test)
 
 /* Segment registers, checked before each entry (fix_segments) */
 
-static void segments_kernel_and_user_ok(struct kunit *test)
+/* The guest's user segments, and the guest in user mode on them. */
+static void in_user_mode(struct lguest *lg)
 {
-	struct lguest *lg = test->priv;
-
-	KUNIT_EXPECT_TRUE(test, fix_segments(lg));
 	load_guest_gdt_entry(lg, GDT_ENTRY_DEFAULT_USER_CS, FLAT_LO,
 			     FLAT_HI(CODE, 3));
 	load_guest_gdt_entry(lg, GDT_ENTRY_DEFAULT_USER_DS, FLAT_LO,
@@ -188,6 +186,14 @@ static void segments_kernel_and_user_ok(struct kunit *test)
 	lg->regs.cs = __USER_CS;
 	lg->regs.ss = __USER_DS;
 	lg->regs.eip = 0x08048000;
+}
+
+static void segments_kernel_and_user_ok(struct kunit *test)
+{
+	struct lguest *lg = test->priv;
+
+	KUNIT_EXPECT_TRUE(test, fix_segments(lg));
+	in_user_mode(lg);
 	KUNIT_EXPECT_TRUE(test, fix_segments(lg));
 	expect_alive(test);
 }
@@ -300,13 +306,7 @@ static void stack_checked_each_entry(struct kunit *test)
 	struct lguest *lg = test->priv;
 
 	/* In user mode, with a fine stack; then it makes it read-only. */
-	load_guest_gdt_entry(lg, GDT_ENTRY_DEFAULT_USER_CS, FLAT_LO,
-			     FLAT_HI(CODE, 3));
-	load_guest_gdt_entry(lg, GDT_ENTRY_DEFAULT_USER_DS, FLAT_LO,
-			     FLAT_HI(DATA, 3));
-	lg->regs.cs = __USER_CS;
-	lg->regs.ss = __USER_DS;
-	lg->regs.eip = 0x08048000;
+	in_user_mode(lg);
 	KUNIT_EXPECT_TRUE(test, fix_segments(lg));
 	load_guest_gdt_entry(lg, GDT_ENTRY_KERNEL_DS, FLAT_LO, FLAT_HI(0x0, 1));
 	KUNIT_EXPECT_FALSE(test, fix_segments(lg));

@@ -84,14 +84,14 @@ printf '%-16s %12s %12s %8s %10s %10s %10s\n' "per operation" "native ns" "guest
 	"exits/op" "faults/op" "switches/op"
 chart=$BUILD/logs/bench-ratios
 : > "$chart"
+per() {	# COUNTER: per operation of benchmark $b ($o of them), less the idle guest
+	local t z
+	t=$(counter "M_$(echo "$b" | tr a-z A-Z)" "$1") z=$(counter M_NONE "$1")
+	awk -v t="${t:-}" -v z="${z:-0}" -v o="${o:-0}" \
+		'BEGIN { if (t != "" && o > 0) printf "%.2f", (t - z) / o; else print "-" }'
+}
 for b in syscall int80 pipe fault cow mprotect fork exec compute memcpy; do
 	n=$(micro "" "$b") g=$(micro 'B1| ' "$b") o=$(ops "$b")
-	per() {	# COUNTER: per operation, less the idle guest
-		local t z
-		t=$(counter "M_$(echo "$b" | tr a-z A-Z)" "$1") z=$(counter M_NONE "$1")
-		awk -v t="${t:-}" -v z="${z:-0}" -v o="${o:-0}" \
-			'BEGIN { if (t != "" && o > 0) printf "%.2f", (t - z) / o; else print "-" }'
-	}
 	r=$(ratio "${g:-0}" "${n:-0}")
 	printf '%-16s %12s %12s %8s %10s %10s %10s\n' "$b" "${n:-?}" "${g:-?}" "$r" \
 		"$(per exits)" "$(per page_faults_fixed)" "$(per hcall_new_pgtable)"

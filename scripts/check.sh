@@ -644,12 +644,16 @@ host_ran() {
 	fi
 }
 
-# host_log_clean LOG: the host's own lines (not its guests', which come
-# prefixed "G1| " and so on, nor a disk image it sends out) are free of
-# kernel errors.
+# host_own_lines LOG: the host's own lines, not its guests' (which come
+# prefixed "G1| " and so on) nor a disk image it sends out.
+host_own_lines() {
+	grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
+		sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d'
+}
+
+# host_log_clean LOG: the host's own lines are free of kernel errors.
 host_log_clean() {
-	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
-	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
+	if host_own_lines "$1" |
 	   grep -E 'Oops|BUG|WARNING|general protection|Kernel panic' |
 	   { [ "${TAG:-}" = "[debug]" ] && grep -v 'WARNING: possible irq lock inversion' || cat; } >"$1.bad" &&
 	   [ -s "$1.bad" ]; then
@@ -668,8 +672,7 @@ host_log_clean() {
 # tap device); it is reported as a skip, by name, never as a pass.
 lguest_debug_reports() {
 	local n
-	if grep -Ev '^([A-Z][0-9]+|B)\| ' "$1" |
-	   sed '/^LGTEST: image disk[0-9]* begin$/,/^LGTEST: image disk[0-9]* end$/d' |
+	if host_own_lines "$1" |
 	   grep -E 'UBSAN|KFENCE|lockdep|possible circular|inconsistent lock|sleeping function called|DEBUG_LOCKS_WARN|list_(add|del) corruption|ODEBUG|BUG: |WARNING' >"$1.debug"; then
 		if ! grep -qvE 'WARNING: possible irq lock inversion dependency detected|lockdep_sock_is_held' "$1.debug" &&
 		   grep -q 'dev_sw_netstats_rx_add' "$1" && grep -q 'tun_get_user' "$1"; then

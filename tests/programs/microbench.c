@@ -164,23 +164,8 @@ static uint64_t t_mprotect(unsigned int n)
 	return t0;
 }
 
-static uint64_t t_fork(unsigned int n)
-{
-	uint64_t t0 = now_ns();
-
-	while (n--) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			die("fork");
-		if (!pid)
-			_exit(0);
-		waitpid(pid, NULL, 0);
-	}
-	return now_ns() - t0;
-}
-
-static uint64_t t_exec(unsigned int n)
+/* n children, each of which exits at once or first execs us to exit. */
+static uint64_t forks(unsigned int n, int exec)
 {
 	uint64_t t0 = now_ns();
 
@@ -190,12 +175,23 @@ static uint64_t t_exec(unsigned int n)
 		if (pid < 0)
 			die("fork");
 		if (!pid) {
-			execl(self, self, "exit", (char *)NULL);
-			_exit(127);
+			if (exec)
+				execl(self, self, "exit", (char *)NULL);
+			_exit(exec ? 127 : 0);
 		}
 		waitpid(pid, NULL, 0);
 	}
 	return now_ns() - t0;
+}
+
+static uint64_t t_fork(unsigned int n)
+{
+	return forks(n, 0);
+}
+
+static uint64_t t_exec(unsigned int n)
+{
+	return forks(n, 1);
 }
 
 /* Controls: no system calls, so a guest should match native. */
