@@ -26,12 +26,19 @@
 #include <asm/tsc.h>
 #include "lg.h"
 
-/* The pages we map at LGUEST_SWITCHER_ADDR: the code, then two per CPU. */
+/* The pages we map at LGUEST_SWITCHER_ADDR: the code, then three per CPU. */
 static struct page **switcher_pages;
 static unsigned int switcher_npages;
 
 /* Per CPU, the page table page that maps its Switcher pages in a guest. */
 static pte_t **switcher_pte_pages;
+
+/*
+ * Which guest last ran on each CPU (struct lguest.id, never 0), so that
+ * the next one does not find what it left in the Switcher's pages.
+ */
+static DEFINE_PER_CPU(u64, lguest_last_run);
+static atomic64_t lguest_ids = ATOMIC64_INIT(0);
 
 /* Where run_guest_once() calls into the Switcher: offset, then segment. */
 static struct {
@@ -134,6 +141,12 @@ static enum hrtimer_restart clockdev_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/* A number no other guest has had since the module was loaded. */
+void lguest_init_id(struct lguest *lg)
+{
+	lg->id = atomic64_inc_return(&lguest_ids);
+}
+
 void lguest_init_timer(struct lguest *lg)
 {
 	hrtimer_init(&lg->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -150,6 +163,15 @@ static bool run_guest_once(struct lguest *lg, unsigned int cpu)
 	struct lguest_pages *pages = lguest_switcher_pages(cpu);
 	unsigned long clobber_a, clobber_b;
 
+	/*
+	 * The registers page is writable by the guest, and the space below
+	 * the registers is its to scribble on: another guest must not read
+	 * that.  (We rewrite everything else each time.)
+	 */
+	if (__this_cpu_read(lguest_last_run) != lg->id) {
+		memset(pages->spare, 0, sizeof(pages->spare));
+		__this_cpu_write(lguest_last_run, lg->id);
+	}
 	pages->regs = lg->regs;
 	copy_gdt(lg, &pages->state);
 	copy_traps(lg, &pages->state);
@@ -184,10 +206,10 @@ static bool run_guest_once(struct lguest *lg, unsigned int cpu)
 	 * the Switcher was only noted there (switcher_trap): the host's
 	 * handler runs now.  Interrupts are off, as they would be.
 	 */
-	if (unlikely(pages->state.pending)) {
-		unsigned long pending = pages->state.pending;
+	if (unlikely(pages->host.pending)) {
+		unsigned long pending = pages->host.pending;
 
-		pages->state.pending = 0;
+		pages->host.pending = 0;
 		if (pending & BIT(X86_TRAP_NMI))
 			asm volatile("int $2");
 		if (pending & BIT(X86_TRAP_MC))
@@ -199,10 +221,10 @@ static bool run_guest_once(struct lguest *lg, unsigned int cpu)
 	 * run, and pages->regs is not a trap frame.  Keep the registers we
 	 * had, and tell the caller.
 	 */
-	if (unlikely(pages->state.fault)) {
-		lg->switcher_fault = pages->state.fault & ~LGUEST_SWITCHER_FAULT;
-		lg->switcher_fault_err = pages->state.fault_err;
-		lg->switcher_fault_eip = pages->state.fault_eip;
+	if (unlikely(pages->host.fault)) {
+		lg->switcher_fault = pages->host.fault & ~LGUEST_SWITCHER_FAULT;
+		lg->switcher_fault_err = pages->host.fault_err;
+		lg->switcher_fault_eip = pages->host.fault_eip;
 		return false;
 	}
 	lg->regs = pages->regs;
@@ -457,11 +479,12 @@ static void __init setup_switcher_cpu(unsigned int cpu)
 	struct lguest_pages *pages = lguest_switcher_pages(cpu);
 	struct lguest_ro_state *state = &pages->state;
 	pte_t *ptes = switcher_pte_pages[cpu];
-	unsigned int first = 1 + 2 * cpu;
+	unsigned int first = 1 + 3 * cpu;
 
 	/*
 	 * In a guest, the code is read-only, the registers page writable and
-	 * the state page read-only; none is reachable from ring 3.
+	 * the state page read-only; none is reachable from ring 3, and the
+	 * host's page is not there at all.
 	 */
 	set_pte(&ptes[0], mk_pte(switcher_pages[0],
 				 __pgprot(_PAGE_PRESENT | _PAGE_ACCESSED)));
@@ -499,43 +522,14 @@ static int __init init_switcher(void)
 	unsigned int i;
 	int err;
 
-	BUILD_BUG_ON(sizeof(struct lguest_regs) != LGUEST_REGS_SIZE);
-	BUILD_BUG_ON(offsetof(struct lguest_regs, trapnum) !=
-		     LGUEST_REGS_TRAPNUM);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, regs) != LGUEST_PAGES_REGS);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_cr3) !=
-		     LGUEST_RO_HOST_CR3);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_cr4) !=
-		     LGUEST_RO_HOST_CR4);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_sp) !=
-		     LGUEST_RO_HOST_SP);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_cr4) !=
-		     LGUEST_RO_GUEST_CR4);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_gdt) !=
-		     LGUEST_RO_HOST_GDT);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.host_idt) !=
-		     LGUEST_RO_HOST_IDT);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_gdt_desc) !=
-		     LGUEST_RO_GUEST_GDT);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.guest_idt_desc) !=
-		     LGUEST_RO_GUEST_IDT);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault) !=
-		     LGUEST_RO_FAULT);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault_err) !=
-		     LGUEST_RO_FAULT_ERR);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.fault_eip) !=
-		     LGUEST_RO_FAULT_EIP);
-	BUILD_BUG_ON(offsetof(struct lguest_pages, state.pending) !=
-		     LGUEST_RO_PENDING);
-	BUILD_BUG_ON(sizeof(struct lguest_pages) != 2 * PAGE_SIZE);
-
+	BUILD_BUG_ON(sizeof(struct lguest_pages) != 3 * PAGE_SIZE);
 	BUILD_BUG_ON(LGUEST_STUB_SIZE * IDT_ENTRIES > PAGE_SIZE / 4 * 3);
 	if (end_switcher_text - start_switcher_text > PAGE_SIZE) {
 		pr_err("lguest: Switcher code does not fit a page\n");
 		return -E2BIG;
 	}
 
-	switcher_npages = 1 + 2 * nr_cpu_ids;
+	switcher_npages = 1 + 3 * nr_cpu_ids;
 	if (switcher_npages > LGUEST_SWITCHER_SIZE / PAGE_SIZE)
 		return -E2BIG;
 

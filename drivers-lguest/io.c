@@ -165,7 +165,7 @@ unsigned long bind_dma(struct lguest *lg, unsigned long key,
 			count++;
 	if (count >= LGUEST_MAX_BINDINGS)
 		goto out;
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		goto out;
 	b->lg = lg;

@@ -8,29 +8,13 @@
 #include <asm/lguest.h>
 
 /*
- * The layout of the Switcher's per-CPU pages, which the assembler in
- * switcher_32.S needs as plain numbers; core.c checks them against the
- * C structures at build time.
+ * The size of each trap stub in switcher_32.S, where core.c finds them.
+ * The offsets into struct lguest_pages that the Switcher needs come from
+ * lg-asm-offsets.c, generated at build time.
  */
-#define LGUEST_REGS_SIZE	72
-#define LGUEST_REGS_TRAPNUM	44
-#define LGUEST_PAGES_REGS	(PAGE_SIZE - LGUEST_REGS_SIZE)
-#define LGUEST_RO		PAGE_SIZE
 #define LGUEST_STUB_SIZE	12
-#define LGUEST_RO_HOST_CR3	(LGUEST_RO + 0)
-#define LGUEST_RO_HOST_CR4	(LGUEST_RO + 4)
-#define LGUEST_RO_HOST_SP	(LGUEST_RO + 8)
-#define LGUEST_RO_GUEST_CR4	(LGUEST_RO + 12)
-#define LGUEST_RO_HOST_GDT	(LGUEST_RO + 18)
-#define LGUEST_RO_HOST_IDT	(LGUEST_RO + 26)
-#define LGUEST_RO_GUEST_GDT	(LGUEST_RO + 34)
-#define LGUEST_RO_GUEST_IDT	(LGUEST_RO + 42)
-#define LGUEST_RO_FAULT		(LGUEST_RO + 48)
-#define LGUEST_RO_FAULT_ERR	(LGUEST_RO + 52)
-#define LGUEST_RO_FAULT_EIP	(LGUEST_RO + 56)
-#define LGUEST_RO_PENDING	(LGUEST_RO + 60)
 
-/* In lguest_ro_state.fault: the Switcher faulted, with this vector. */
+/* In lguest_host_state.fault: the Switcher faulted, with this vector. */
 #define LGUEST_SWITCHER_FAULT	0x100
 
 #ifndef __ASSEMBLY__
@@ -57,35 +41,52 @@ struct lguest_regs {
 	unsigned long eip, cs, eflags, esp, ss;
 };
 
-/* The read-only (to the guest) half of a CPU's Switcher pages. */
+/*
+ * The read-only (to the guest) page of a CPU's Switcher pages: what the
+ * CPU uses while the guest runs, and the one thing of the host's that the
+ * Switcher needs before it can see the host's memory again: the host's
+ * page directory.
+ */
 struct lguest_ro_state {
-	unsigned long host_cr3, host_cr4, host_sp, guest_cr4;
+	unsigned long host_cr3, guest_cr4;
 	u16 pad1;
-	struct desc_ptr host_gdt;
-	u16 pad2;
-	struct desc_ptr host_idt;
-	u16 pad3;
 	struct desc_ptr guest_gdt_desc;
-	u16 pad4;
+	u16 pad2;
 	struct desc_ptr guest_idt_desc;
-	/* Written by the Switcher on the way out; see switcher_trap. */
-	unsigned long fault, fault_err, fault_eip;
-	unsigned long pending;		/* bit 2: an NMI, bit 18: an MCE */
 	struct x86_hw_tss guest_tss;
 	gate_desc guest_idt[IDT_ENTRIES];
 	struct desc_struct guest_gdt[GDT_ENTRIES];
 };
 
 /*
- * Each CPU's pair of Switcher pages.  The first is writable by the guest
+ * The host's own page of a CPU's Switcher pages, which the guest's page
+ * tables do not map: the Switcher saves the host's state here on the way
+ * in and reads it back once the host's page tables are loaded again, so
+ * the guest never sees the host's stack or descriptor table addresses.
+ */
+struct lguest_host_state {
+	unsigned long host_cr4, host_sp;
+	u16 pad1;
+	struct desc_ptr host_gdt;
+	u16 pad2;
+	struct desc_ptr host_idt;
+	/* Written by the Switcher on the way out; see switcher_trap. */
+	unsigned long fault, fault_err, fault_eip;
+	unsigned long pending;		/* bit 2: an NMI, bit 18: an MCE */
+};
+
+/*
+ * Each CPU's three Switcher pages.  The first is writable by the guest
  * and ends with its registers, where the CPU pushes a trap frame (the
  * TSS's ring-0 stack points just past them).  The second holds what the
- * CPU uses while the guest runs, and the host state to get back.
+ * CPU uses while the guest runs; the guest may read it.  The third is the
+ * host's alone.
  */
 struct lguest_pages {
 	char spare[PAGE_SIZE - sizeof(struct lguest_regs)];
 	struct lguest_regs regs;
 	struct lguest_ro_state state;
+	struct lguest_host_state host __aligned(PAGE_SIZE);
 } __aligned(PAGE_SIZE);
 
 /*
@@ -120,6 +121,7 @@ enum lguest_stat {
 	LGS_SHADOW_DROPPED,	/* shadow entries dropped as stale */
 	LGS_REVALIDATE,		/* shadow user halves checked */
 	LGS_PREFAULTED,		/* shadow entries filled beside a fault */
+	LGS_PINNED,		/* guest pages pinned (each once) */
 	LGUEST_NR_STATS
 };
 
@@ -135,6 +137,7 @@ struct lguest_stats {
 
 struct lguest {
 	struct mutex lock;		/* one read() at a time */
+	u64 id;				/* see lguest_init_id() */
 	struct task_struct *tsk;	/* the Launcher thread that runs us */
 	struct mm_struct *mm;		/* and its address space */
 	unsigned long mem_base;		/* Launcher address of guest-physical 0 */
@@ -151,6 +154,7 @@ struct lguest {
 	unsigned long pgdir_clock;
 	unsigned int shadow_pages;	/* see LGUEST_MAX_SHADOW_PAGES */
 	u32 *scratch;			/* two pages for revalidate_user() */
+	struct page **pinned;		/* per guest page, once: guest_page() */
 
 	DECLARE_BITMAP(irqs_pending, LGUEST_IRQS);
 	struct hrtimer hrt;
@@ -192,6 +196,7 @@ bool lgwrite(struct lguest *lg, unsigned long addr, const void *b,
 __printf(2, 3) void kill_guest(struct lguest *lg, const char *fmt, ...);
 void guest_exit(struct lguest *lg, u32 reason, u32 a0, u32 a1);
 void lguest_raise_irq(struct lguest *lg, unsigned int irq);
+void lguest_init_id(struct lguest *lg);
 void lguest_init_timer(struct lguest *lg);
 
 /* hypercalls.c */

@@ -53,10 +53,11 @@ static int initialize(struct file *file, const u32 __user *input,
 	if (!access_ok((void __user *)mem_base, limit))
 		return -EFAULT;
 
-	lg = kzalloc(sizeof(*lg), GFP_KERNEL);
+	lg = kzalloc(sizeof(*lg), GFP_KERNEL_ACCOUNT);
 	if (!lg)
 		return -ENOMEM;
 	mutex_init(&lg->lock);
+	lguest_init_id(lg);
 	lg->mem_base = mem_base;
 	lg->pfn_limit = pfn_limit;
 	lg->tsk = current;

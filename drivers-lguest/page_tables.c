@@ -43,6 +43,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/slab.h>
 #include <asm/traps.h>
 #include "lg.h"
 
@@ -97,29 +98,57 @@ static pte_t *shadow_ptes(pgd_t spgd)
 	return __va(pgd_val(spgd) & PAGE_MASK);
 }
 
-/* A shadow entry holds a pin on the host page behind it: drop it. */
+/*
+ * H:405 Pins.  A shadow entry points at a host page, which must not go
+ * away while the entry exists: we hold a pin on it (FOLL_LONGTERM, as the
+ * CPU may use it at any time).  We pin each page of guest memory once,
+ * the first time the guest maps it, and keep it until the guest ends:
+ * so however many shadow entries point at one page, the guest holds one
+ * pin on it, and the pages a guest makes the host hold are at most its
+ * own memory.  (A pin per shadow entry, as we once had, let a guest that
+ * maps one page a few million times overflow the page's reference
+ * count.)  It also spares the work of pinning again at each refault.
+ * The Launcher must not remap guest memory while the guest runs: the
+ * guest would go on using the pages it had.
+ */
+static struct page *guest_page(struct lguest *lg, unsigned long pfn)
+{
+	struct page *page = lg->pinned[pfn];
+
+	if (page)
+		return page;
+	if (pin_user_pages_fast(lg->mem_base + (pfn << PAGE_SHIFT), 1,
+				FOLL_WRITE | FOLL_LONGTERM, &page) != 1)
+		return NULL;
+	lg->pinned[pfn] = page;
+	lg_count(lg, LGS_PINNED);
+	return page;
+}
+
+/* Pins are dropped all at once, when the guest goes; see guest_page(). */
+static void unpin_guest_memory(struct lguest *lg)
+{
+	unsigned long pfn;
+
+	if (!lg->pinned)
+		return;
+	for (pfn = 0; pfn < lg->pfn_limit; pfn++)
+		if (lg->pinned[pfn])
+			unpin_user_pages_dirty_lock(&lg->pinned[pfn], 1, true);
+	kvfree(lg->pinned);
+	lg->pinned = NULL;
+}
+
 static void release_pte(pte_t *spte)
 {
-	struct page *page;
-
-	if (!(pte_val(*spte) & _PAGE_PRESENT))
-		return;
-	page = pte_page(*spte);
-	unpin_user_pages_dirty_lock(&page, 1, pte_val(*spte) & _PAGE_DIRTY);
 	*spte = __pte(0);
 }
 
 static void release_pte_page(struct lguest *lg, pgd_t *spgd)
 {
-	pte_t *ptes;
-	unsigned int i;
-
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
 		return;
-	ptes = shadow_ptes(*spgd);
-	for (i = 0; i < PTRS_PER_PTE; i++)
-		release_pte(&ptes[i]);
-	free_shadow(lg, ptes);
+	free_shadow(lg, shadow_ptes(*spgd));
 	*spgd = __pgd(0);
 }
 
@@ -243,21 +272,19 @@ bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
 
 /*
  * Fill shadow entry pte_i of sptes from guest entry gpte (under guest page
- * directory entry gpgd): pin the host page behind the guest frame, for as
- * long as the shadow entry exists, and copy the guest's flags.  The pin
- * is always for writing: a read-only pin of a copy-on-write page would go
- * stale at the Launcher's first write.  If the page cannot be had, a
- * fault the guest took stops it; a neighbour we only hoped to fill does
- * not (see prefault()).
+ * directory entry gpgd) with the host page behind the guest frame and the
+ * guest's flags.  The pin is always for writing: a read-only pin of a
+ * copy-on-write page would go stale at the Launcher's first write.  If
+ * the page cannot be had, a fault the guest took stops it; a neighbour we
+ * only hoped to fill does not (see prefault()).
  */
 static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 			u32 gpgd, u32 gpte, bool fault)
 {
 	unsigned long pfn = gpte >> PAGE_SHIFT, flags;
-	struct page *page;
+	struct page *page = guest_page(lg, pfn);
 
-	if (pin_user_pages_fast(lg->mem_base + (pfn << PAGE_SHIFT), 1,
-				FOLL_WRITE | FOLL_LONGTERM, &page) != 1) {
+	if (!page) {
 		if (fault)
 			kill_guest(lg, "cannot get guest page %#lx", pfn);
 		return false;
@@ -382,7 +409,9 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
 	}
 	if (!lg->scratch) {
 		lg->scratch = (u32 *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
-		if (!lg->scratch) {
+		lg->pinned = kvcalloc(lg->pfn_limit, sizeof(*lg->pinned),
+				      GFP_KERNEL_ACCOUNT);
+		if (!lg->scratch || !lg->pinned) {
 			kill_guest(lg, "out of memory for shadow page tables");
 			return;
 		}
@@ -483,4 +512,5 @@ void free_guest_pagetables(struct lguest *lg)
 	}
 	free_pages((unsigned long)lg->scratch, 1);
 	lg->scratch = NULL;
+	unpin_guest_memory(lg);
 }

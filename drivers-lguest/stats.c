@@ -43,6 +43,7 @@ static const char *const stat_names[LGUEST_NR_STATS] = {
 	[LGS_SHADOW_DROPPED]	= "shadow_ptes_dropped",
 	[LGS_REVALIDATE]	= "shadow_revalidations",
 	[LGS_PREFAULTED]	= "shadow_ptes_prefaulted",
+	[LGS_PINNED]		= "pages_pinned",
 };
 
 static const char *const hcall_names[LGUEST_HCALLS] = {

@@ -24,6 +24,7 @@
 #include <asm/segment.h>
 #include <asm/trapnr.h>
 #include "lg.h"
+#include "lg-asm-offsets.h"
 
 .text
 SYM_CODE_START(start_switcher_text)
@@ -38,7 +39,11 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
 	/* And its LDT, which the guest must not see (below). */
 	sldt	%edx
 	pushl	%edx
-	movl	%esp, LGUEST_RO_HOST_SP(%eax)
+	/*
+	 * What the host needs back is kept in its own page, which the guest's
+	 * page tables do not map (struct lguest_host_state).
+	 */
+	movl	%esp, LGUEST_HOST_SP(%eax)
 
 	/*
 	 * The host's page table root, and its %cr4, which we change: the
@@ -51,11 +56,11 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
 	movl	%cr3, %edx
 	movl	%edx, LGUEST_RO_HOST_CR3(%eax)
 	movl	%cr4, %edx
-	movl	%edx, LGUEST_RO_HOST_CR4(%eax)
+	movl	%edx, LGUEST_HOST_CR4(%eax)
 	andl	$~(X86_CR4_PGE | X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP), %edx
 	movl	%edx, LGUEST_RO_GUEST_CR4(%eax)
-	sgdt	LGUEST_RO_HOST_GDT(%eax)
-	sidt	LGUEST_RO_HOST_IDT(%eax)
+	sgdt	LGUEST_HOST_GDT(%eax)
+	sidt	LGUEST_HOST_IDT(%eax)
 
 	/*
 	 * The stack is now the guest's registers, and the descriptor tables
@@ -136,7 +141,7 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 	/* Our pages start at the page boundary below the registers. */
 	movl	%esp, %eax
 	andl	$PAGE_MASK, %eax
-	movl	LGUEST_PAGES_REGS+LGUEST_REGS_TRAPNUM(%eax), %ecx
+	movl	LGUEST_PAGES_TRAPNUM(%eax), %ecx
 	xorl	%ebx, %ebx
 	jmp	back_to_host
 
@@ -149,11 +154,11 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
  * the way out, the guest's registers are half saved and half still in
  * the CPU, so we cannot go to the host from here without losing them, and
  * going back into the guest with the registers it had before it ran would
- * replay what it did since.  So we only note it in the state page, for
+ * replay what it did since.  So we only note it in the host's page, for
  * the host to handle (run_guest_once() raises it again in the host), and
  * return to where we were, which finishes its journey as if nothing had
- * happened.  The state page is read-only in the guest's page tables, so
- * we switch to the host's for that one write.  Our segment registers may
+ * happened.  The guest's page tables do not map the host's page, so we
+ * switch to the host's for that one write.  Our segment registers may
  * be the guest's here; %ss is always our flat one.
  *
  * Anything else is a fault of the Switcher's own: a segment register or
@@ -176,7 +181,7 @@ switcher_trap:
 	movl	%ss:LGUEST_RO_HOST_CR3(%edx), %eax
 	movl	%eax, %cr3
 	movl	12(%esp), %eax		/* the vector: 2 or 18 */
-	btsl	%eax, %ss:LGUEST_RO_PENDING(%edx)
+	btsl	%eax, %ss:LGUEST_HOST_PENDING(%edx)
 	popl	%eax
 	movl	%eax, %cr3
 	popl	%edx
@@ -196,33 +201,37 @@ switcher_trap:
 	xorl	%ecx, %ecx		/* back to the C code */
 
 back_to_host:
-	/* Host page tables and %cr4 back (this flushes the guest's TLB). */
+	/*
+	 * Host page tables and %cr4 back (this flushes the guest's TLB).  The
+	 * host's %cr3 is the one thing of the host's we keep where the guest
+	 * can read it: we cannot reach anything else of the host's without it.
+	 */
 	movl	LGUEST_RO_HOST_CR3(%eax), %edx
 	movl	%edx, %cr3
-	movl	LGUEST_RO_HOST_CR4(%eax), %edx
+	movl	LGUEST_HOST_CR4(%eax), %edx
 	movl	%edx, %cr4
 
 	/*
-	 * Whether this was a fault inside the Switcher (0 if not).  The state
-	 * page is read-only in the guest's page tables, but not in ours.
+	 * Now the host's page is there again: whether this was a fault
+	 * inside the Switcher (0 if not).
 	 */
-	movl	%ebx, LGUEST_RO_FAULT(%eax)
-	movl	%edi, LGUEST_RO_FAULT_ERR(%eax)
-	movl	%esi, LGUEST_RO_FAULT_EIP(%eax)
+	movl	%ebx, LGUEST_HOST_FAULT(%eax)
+	movl	%edi, LGUEST_HOST_FAULT_ERR(%eax)
+	movl	%esi, LGUEST_HOST_FAULT_EIP(%eax)
 
 	/*
 	 * The host's descriptor tables.  Its TSS descriptor is still marked
 	 * busy from when the host loaded it, and ltr faults on a busy one.
 	 */
-	lgdt	LGUEST_RO_HOST_GDT(%eax)
-	lidt	LGUEST_RO_HOST_IDT(%eax)
-	movl	LGUEST_RO_HOST_GDT+2(%eax), %edx
+	lgdt	LGUEST_HOST_GDT(%eax)
+	lidt	LGUEST_HOST_IDT(%eax)
+	movl	LGUEST_HOST_GDT+2(%eax), %edx
 	andb	$~0x02, (GDT_ENTRY_TSS * 8 + 5)(%edx)
 	movl	$(GDT_ENTRY_TSS * 8), %edx
 	ltr	%dx
 
 	/* The host stack, and what we saved on it. */
-	movl	LGUEST_RO_HOST_SP(%eax), %esp
+	movl	LGUEST_HOST_SP(%eax), %esp
 	popl	%edx
 	lldt	%dx
 	popl	%ebp
@@ -234,7 +243,7 @@ back_to_host:
 	/*
 	 * Traps (vectors below 32) and the guest's system call go back to
 	 * the C code, which looks at lguest_regs.trapnum (or, after a trap
-	 * inside the Switcher, at the state page).  Anything else was an
+	 * inside the Switcher, at the host's page).  Anything else was an
 	 * interrupt for the host: run the host's own handler for it.  So are
 	 * NMIs and machine checks, which are never the guest's.  The
 	 * pushf+lcall frame on our stack is what an interrupt would have
@@ -249,7 +258,7 @@ back_to_host:
 	jb	1f
 	cmpl	$IA32_SYSCALL_VECTOR, %ecx
 	je	1f
-2:	movl	LGUEST_RO_HOST_IDT+2(%eax), %edx
+2:	movl	LGUEST_HOST_IDT+2(%eax), %edx
 	leal	(%edx,%ecx,8), %edx
 	movl	4(%edx), %ecx
 	andl	$0xffff0000, %ecx

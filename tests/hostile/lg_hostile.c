@@ -11,8 +11,13 @@
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
+#include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
+#include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/lguest.h>
 #include <asm/lguest_hcall.h>
@@ -347,6 +352,121 @@ static void cs_limit(void)
 	asm volatile("ljmp *%0" : : "m"(far) : "ecx", "memory");
 }
 
+/*
+ * One page, mapped by every entry of one page table, which backs the
+ * first 700 entries of each of four page directories: 2.87 million
+ * mappings of one page.  We load each directory and touch every 16th
+ * page (the host fills up to 16 neighbours per fault).  Were each shadow
+ * entry a pin of its own (1024 references each), the page's reference
+ * count would pass 2^31 on the way; the host pins a guest page once.
+ */
+#define PIN_PGDIRS	4
+#define PIN_TABLES	700
+
+static void pin_shared(void)
+{
+	unsigned long target, pt, pgd[PIN_PGDIRS], flags;
+	unsigned int i, j, k;
+	u32 sum = 0;
+
+	target = get_zeroed_page(GFP_KERNEL);
+	pt = get_zeroed_page(GFP_KERNEL);
+	for (j = 0; j < PIN_PGDIRS; j++)
+		pgd[j] = get_zeroed_page(GFP_KERNEL);
+	for (j = 0; j < PIN_PGDIRS; j++)
+		if (!pgd[j] || !pt || !target) {
+			pr_err("lg_hostile: pin-shared needs pages\n");
+			return;
+		}
+	*(u32 *)target = 1;
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		((u32 *)pt)[i] = __pa(target) | _PAGE_PRESENT | _PAGE_RW |
+				 _PAGE_ACCESSED | _PAGE_DIRTY;
+	for (j = 0; j < PIN_PGDIRS; j++) {
+		memcpy((pgd_t *)pgd[j] + KERNEL_PGD_BOUNDARY,
+		       current->mm->pgd + KERNEL_PGD_BOUNDARY,
+		       KERNEL_PGD_PTRS * sizeof(pgd_t));
+		for (i = 0; i < PIN_TABLES; i++)
+			((u32 *)pgd[j])[i] = __pa(pt) | _PAGE_PRESENT |
+					     _PAGE_RW | _PAGE_ACCESSED;
+	}
+	local_irq_save(flags);
+	for (j = 0; j < PIN_PGDIRS; j++) {
+		lguest_hcall(LHCALL_NEW_PGTABLE, __pa(pgd[j]), 0, 0, 0);
+		for (i = 0; i < PIN_TABLES; i++)
+			for (k = 0; k < PTRS_PER_PTE; k += 16)
+				sum += *(volatile u32 *)(i * PGDIR_SIZE +
+							 k * PAGE_SIZE);
+	}
+	lguest_hcall(LHCALL_NEW_PGTABLE, __pa(current->mm->pgd), 0, 0, 0);
+	local_irq_restore(flags);
+	pr_info("lg_hostile: pin-shared: %u mappings of one page, %u reads of it, all fine\n",
+		PIN_PGDIRS * PIN_TABLES * PTRS_PER_PTE, sum);
+}
+
+/*
+ * This CPU's Switcher pages, as the guest sees them: sgdt gives the GDT
+ * the CPU uses, which is in the read-only state page; the page before is
+ * the registers page, which the guest may write.
+ */
+static unsigned long switcher_ro_page(void)
+{
+	struct desc_ptr gdt;
+
+	asm volatile("sgdt %0" : "=m"(gdt));
+	return gdt.address & PAGE_MASK;
+}
+
+#define PERCPU_MARK	"lg_hostile percpu mark"
+
+/* Leave a mark below the registers, for the next guest on this CPU. */
+static void percpu_write(void)
+{
+	char *spare = (char *)(switcher_ro_page() - PAGE_SIZE);
+
+	memcpy(spare, PERCPU_MARK, sizeof(PERCPU_MARK));
+	pr_info("lg_hostile: percpu-write: mark left\n");
+}
+
+/* And look for it: the host must have cleared the page in between. */
+static void percpu_read(void)
+{
+	const char *spare = (const char *)(switcher_ro_page() - PAGE_SIZE);
+
+	if (!memcmp(spare, PERCPU_MARK, sizeof(PERCPU_MARK)))
+		pr_err("lg_hostile: percpu-read: found the mark another guest left\n");
+	else
+		pr_info("lg_hostile: percpu-read: no mark from another guest, as it should be\n");
+}
+
+/*
+ * The host's descriptor table addresses must not be in what the guest can
+ * read of the Switcher's pages.  Host and guest run one kernel image, so
+ * we know them: the IDT and each CPU's GDT are in the cpu_entry_area.  We
+ * look at every byte offset (a descriptor pointer's address is at +2).
+ */
+static void state_page(void)
+{
+	const u8 *ro = (const u8 *)switcher_ro_page();
+	unsigned long want[1 + 8];
+	unsigned int i, w, found = 0;
+
+	want[0] = CPU_ENTRY_AREA_RO_IDT;
+	for (i = 0; i < 8; i++)
+		want[1 + i] = CPU_ENTRY_AREA_PER_CPU +
+			      i * CPU_ENTRY_AREA_SIZE +
+			      offsetof(struct cpu_entry_area, gdt);
+	for (i = 0; i + sizeof(u32) <= PAGE_SIZE; i++)
+		for (w = 0; w < ARRAY_SIZE(want); w++)
+			if (get_unaligned((const u32 *)(ro + i)) == want[w]) {
+				pr_err("lg_hostile: state-page: host address %#lx at +%u\n",
+				       want[w], i);
+				found++;
+			}
+	if (!found)
+		pr_info("lg_hostile: state-page: no host descriptor table address, as it should be\n");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -377,6 +497,10 @@ static const struct {
 	{ "ldt-host", ldt_host },
 	{ "stack-null", stack_null },
 	{ "cs-limit", cs_limit },
+	{ "pin-shared", pin_shared },
+	{ "percpu-write", percpu_write },
+	{ "percpu-read", percpu_read },
+	{ "state-page", state_page },
 };
 
 static int __init lg_hostile_init(void)
