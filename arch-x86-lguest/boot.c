@@ -105,6 +105,9 @@ static void flush_async_hcalls(void)
 	lguest_hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0, 0);
 }
 
+/* Inside a context switch: see lguest_start_context_switch(). */
+static bool lguest_in_switch;
+
 /*
  * Interrupts.  The host delivers a guest interrupt only while
  * lguest_data.irq_enabled says so.  Disabling is a plain store; enabling
@@ -207,7 +210,8 @@ static void lguest_write_gdt_entry(struct desc_struct *dt, int entrynum,
 
 /*
  * Thread-local storage: three GDT entries that change at every context
- * switch, so they are queued and flushed together.
+ * switch, so they are queued and flushed together (at the end of the
+ * switch, when there is one: see lguest_start_context_switch()).
  */
 static void lguest_load_tls(struct thread_struct *t, unsigned int cpu)
 {
@@ -221,7 +225,8 @@ static void lguest_load_tls(struct thread_struct *t, unsigned int cpu)
 		async_hcall(LHCALL_LOAD_GDT_ENTRY, GDT_ENTRY_TLS_MIN + i,
 			    w[0], w[1], 0);
 	}
-	flush_async_hcalls();
+	if (!lguest_in_switch)
+		flush_async_hcalls();
 }
 
 /* There is no task register or LDT of ours: the host owns the TSS. */
@@ -348,10 +353,35 @@ static unsigned long lguest_read_cr3(void)
 	return current_cr3;
 }
 
+/*
+ * G:150 A context switch loads %cr3 and the three TLS entries, and each
+ * was a trip to the host.  None of it matters before we next run in user
+ * mode: from switch_mm() to the end of __switch_to() the kernel touches
+ * only kernel memory, which every page table maps alike, and its own
+ * segments.  So between the scheduler's start_context_switch and
+ * end_context_switch hooks we queue them, and the host runs them all in
+ * the one trip the end takes.  Anywhere else (exec, text_poke()'s
+ * temporary mm) a new %cr3 must work at once.  We are one CPU with
+ * interrupts off there, so a plain flag will do.
+ */
+static void lguest_start_context_switch(struct task_struct *prev)
+{
+	lguest_in_switch = true;
+}
+
+static void lguest_end_context_switch(struct task_struct *next)
+{
+	lguest_in_switch = false;
+	flush_async_hcalls();
+}
+
 static void lguest_write_cr3(unsigned long cr3)
 {
 	current_cr3 = cr3;
-	lguest_hcall(LHCALL_NEW_PGTABLE, cr3, 0, 0, 0);
+	if (lguest_in_switch)
+		async_hcall(LHCALL_NEW_PGTABLE, cr3, 0, 0, 0);
+	else
+		lguest_hcall(LHCALL_NEW_PGTABLE, cr3, 0, 0, 0);
 }
 
 /*
@@ -679,6 +709,8 @@ static void __init lguest_fill_paravirt_ops(void)
 	pv_ops.cpu.write_gdt_entry = lguest_write_gdt_entry;
 	pv_ops.cpu.write_idt_entry = lguest_write_idt_entry;
 	pv_ops.cpu.load_sp0 = lguest_load_sp0;
+	pv_ops.cpu.start_context_switch = lguest_start_context_switch;
+	pv_ops.cpu.end_context_switch = lguest_end_context_switch;
 	pv_ops.cpu.wbinvd = lguest_nop;
 	pv_ops.cpu.cpuid = lguest_cpuid;
 	pv_ops.cpu.read_msr = lguest_read_msr;
