@@ -9,7 +9,8 @@
 # MB/s and seconds, with the guest's as a ratio of the host's.  Then TCP
 # (16 MB, tests/programs/nettest) between two guests on a --sharenet and
 # from a guest to the host over --tunnet, against the host's loopback.
-# Then tests/programs/microbench (system calls, pipes, faults, fork, exec
+# The launch time: a guest whose /init only powers off, from the Launcher's
+# start to its exit.  Then tests/programs/microbench (system calls, pipes, faults, fork, exec
 # and two controls) and a build-like shell job, natively and in a guest,
 # with the host's exit counters per operation, and out/bench.svg.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.
@@ -23,7 +24,7 @@ mkdir -p "$BUILD/logs"
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 INITRD=$BUILD/initramfs-host.cpio.gz MEM=512 "$ROOT/scripts/qemu-boot.sh" \
 	"$OUT/bzImage" "$log" 600 \
-	"lgtest.token=bench lgtest.run=micro,shellbuild,microguest,microstats,bench,netbench${khz:+ tsc_early_khz=$khz}" || true
+	"lgtest.token=bench lgtest.run=micro,shellbuild,microguest,microstats,bench,launchbench,netbench${khz:+ tsc_early_khz=$khz}" || true
 "$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$nlog" 300 \
 	"lgtest.token=bench lgtest.run=" || true
 
@@ -50,6 +51,9 @@ printf '%-34s %10s %10s %8s\n' "disk read, MB/s (128 MB)" \
 	"$(mbps "$hr")" "$(mbps "$gr")" "$(ratio "$(mbps "$gr")" "$(mbps "$hr")")"
 printf '%-34s %10s %10s %8s\n' "kernel boot to /init, s (native)" \
 	"${nb:-?}" "${gb:-?}" "$(ratio "${gb:-0}" "${nb:-0}")"
+launch=$(sed -n 's/^LGTEST: bench guest launch to poweroff seconds=//p' "$log" |
+	sort -n | sed -n 2p)
+printf '%-34s %10s %10s %8s\n' "launch to poweroff, s (median of 3)" "" "${launch:-?}" ""
 echo "(host: the main kernel under QEMU TCG, a file in its tmpfs; guest: an"
 echo " lguest guest in that host, the file as /dev/lgba, O_DIRECT, 64 KB)"
 

@@ -12,6 +12,7 @@
 #   build/initramfs-host.cpio.gz  the same plus what an lguest host needs:
 #                                 /boot/vmlinux and /boot/bzImage (out/),
 #                                 /boot/guest.cpio.gz (the image above),
+#                                 /boot/tiny.cpio.gz (a poweroff as /init),
 #                                 /bin/lguest (out/lguest), lg.ko and its
 #                                 modules.dep in /lib/modules (out/modules/),
 #                                 tests/launcher-input.sh,
@@ -92,6 +93,7 @@ host_list() {
 	echo "file /boot/vmlinux $g/vmlinux 0644 0 0"
 	echo "file /boot/bzImage $g/bzImage 0644 0 0"
 	echo "file /boot/guest.cpio.gz $BUILD/initramfs.cpio.gz 0644 0 0"
+	echo "file /boot/tiny.cpio.gz $BUILD/initramfs-tiny.cpio.gz 0644 0 0"
 	if [ -x "$OUT/lguest" ]; then
 		echo "file /bin/lguest $OUT/lguest 0755 0 0"
 	else
@@ -142,6 +144,14 @@ image() {
 	note "$name: $(du -h "$BUILD/$name.cpio.gz" | cut -f1), $(grep -c '^file' "$list") files"
 }
 
+# build/initramfs-tiny.cpio.gz: tests/programs/poweroff as /init and
+# nothing else, for make bench's launch time.
+tiny_list() {
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $progs/poweroff 0755 0 0"
+}
+image initramfs-tiny tiny_list
 image initramfs base_list
 HOST_OUT=$OUT
 if [ -f "$OUT/vmlinux" ] && [ -f "$OUT/bzImage" ] && [ -d "$OUT/modules/lib/modules" ]; then
