@@ -375,7 +375,9 @@ int lguest_run(struct lguest *lg)
 		if (!fix_segments(lg))
 			break;
 
-		maybe_do_interrupt(lg);
+		/* What an interrupt puts there must be right too. */
+		if (maybe_do_interrupt(lg) && !fix_segments(lg))
+			break;
 		if (lg->dead)
 			break;
 
@@ -404,11 +406,6 @@ int lguest_run(struct lguest *lg)
 		}
 
 		update_guest_clock(lg);
-
-		/* What an interrupt put there must be right too. */
-		if (!fix_segments(lg))
-			break;
-
 		cond_resched();
 
 		/*

@@ -153,40 +153,40 @@ static unsigned int deliverable_irq(struct lguest *lg)
  * (see lguest_noirq_iret in entry_32.S).  If interrupts are off, we
  * tell the guest one is waiting, so it asks for it when it enables them.
  */
-void maybe_do_interrupt(struct lguest *lg)
+bool maybe_do_interrupt(struct lguest *lg)
 {
 	unsigned long irq_enabled, start, end;
 	unsigned int irq = deliverable_irq(lg);
 
 	if (irq >= LGUEST_IRQS)
-		return;
+		return false;
 
 	/* A halted guest had interrupts enabled as it halted. */
 	lg->halted = false;
 
 	if (!read_data(lg, offsetof(struct lguest_data, irq_enabled),
 		       &irq_enabled))
-		return;
+		return false;
 	if (!(irq_enabled & X86_EFLAGS_IF)) {
 		write_data(lg, offsetof(struct lguest_data, irq_pending), 1);
-		return;
+		return false;
 	}
 	if (!read_data(lg, offsetof(struct lguest_data, noirq_start), &start) ||
 	    !read_data(lg, offsetof(struct lguest_data, noirq_end), &end))
-		return;
+		return false;
 	if (lg->regs.eip >= start && lg->regs.eip < end)
-		return;
+		return false;
 	/* Nor before the first instruction of a direct system call. */
 	if (lg->regs.eip == guest_gate_offset(lg->idt[IA32_SYSCALL_VECTOR]))
-		return;
+		return false;
 
 	clear_bit(irq, lg->irqs_pending);
-	/* An interrupt nobody handles yet is dropped, as a masked PIC would. */
-	if (gate_present(lg->idt[LGUEST_IRQ_VECTOR(irq)])) {
-		lg_count(lg, LGS_GUEST_IRQ);
-		deliver_trap(lg, LGUEST_IRQ_VECTOR(irq));
-	}
 	write_data(lg, offsetof(struct lguest_data, irq_pending), 0);
+	/* An interrupt nobody handles yet is dropped, as a masked PIC would. */
+	if (!gate_present(lg->idt[LGUEST_IRQ_VECTOR(irq)]))
+		return false;
+	lg_count(lg, LGS_GUEST_IRQ);
+	return deliver_trap(lg, LGUEST_IRQ_VECTOR(irq));
 }
 
 /*

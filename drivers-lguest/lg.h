@@ -206,7 +206,7 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args);
 /* interrupts_and_traps.c */
 bool deliver_trap(struct lguest *lg, unsigned int num);
 bool lguest_blocked_irqs(struct lguest *lg, unsigned long *blocked);
-void maybe_do_interrupt(struct lguest *lg);
+bool maybe_do_interrupt(struct lguest *lg);
 void load_guest_idt_entry(struct lguest *lg, unsigned int num, u32 lo, u32 hi);
 void set_guest_stack(struct lguest *lg, unsigned long ss, unsigned long esp);
 void copy_traps(const struct lguest *lg, struct lguest_ro_state *state);
