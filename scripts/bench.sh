@@ -9,8 +9,8 @@
 # MB/s and seconds, with the guest's as a ratio of the host's.  Then TCP
 # (16 MB, tests/programs/nettest) between two guests on a --sharenet and
 # from a guest to the host over --tunnet, against the host's loopback.
-# The launch time: a guest whose /init only powers off, from the Launcher's
-# start to its exit.  Then tests/programs/microbench (system calls, pipes, faults, fork, exec
+# The launch time: a guest whose /init (tests/tiny/poweroff) only powers
+# off, from the Launcher's start to its exit.  Then tests/programs/microbench (system calls, pipes, faults, fork, exec
 # and two controls) and a build-like shell job, natively and in a guest,
 # with the host's exit counters per operation, and out/bench.svg.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.

@@ -87,10 +87,10 @@ new_token() {
 }
 # log_clean LABEL LOG: a kernel log without panic, BUG, WARNING or Oops.
 log_clean() {
-	if grep -E 'Kernel panic|BUG:|WARNING:|Oops|general protection fault, ' "$2" >"$2.bad"; then
-		fail "$1: kernel log free of panic, BUG, WARNING, Oops" "found" "$2.bad"
+	if grep -E 'Kernel panic|BUG:|WARNING:|Oops|general protection fault, |Initramfs unpacking failed' "$2" >"$2.bad"; then
+		fail "$1: kernel log free of panic, BUG, WARNING, Oops, initramfs errors" "found" "$2.bad"
 	else
-		pass "$1: kernel log free of panic, BUG, WARNING, Oops"
+		pass "$1: kernel log free of panic, BUG, WARNING, Oops, initramfs errors"
 	fi
 }
 # workload_ok LABEL LOG: the workload step ran and every check in it passed.
@@ -331,7 +331,7 @@ lguest_guest() {
 	if grep -Eq '^(\[ *[0-9.]+\] )?Linux version ' "$glog"; then
 		log_clean "$label" "$glog"
 	else
-		fail "$label: kernel log free of panic, BUG, WARNING, Oops" \
+		fail "$label: kernel log free of panic, BUG, WARNING, Oops, initramfs errors" \
 			"no kernel output from the guest (no 'Linux version' line)"
 	fi
 	if [ $up = 0 ]; then
