@@ -36,7 +36,6 @@
 #include <asm/lguest.h>
 
 #define LGUEST_NET_RX_BUFS	32
-#define LGUEST_NET_BUF_LEN	(ETH_FRAME_LEN + VLAN_HLEN)
 
 struct lguest_net {
 	struct net_device *dev;
@@ -45,6 +44,7 @@ struct lguest_net {
 	unsigned long page_pa;		/* its guest-physical address */
 	unsigned int slot;		/* ours */
 	unsigned int irq;
+	unsigned int buf_len;		/* the longest frame, with headers */
 	bool bound;			/* our receive buffers are bound */
 	struct lguest_dma *rx;		/* LGUEST_NET_RX_BUFS, bound */
 	void *rx_buf[LGUEST_NET_RX_BUFS];
@@ -86,9 +86,30 @@ static bool lguest_net_wants(const struct lguest_net *ln, unsigned int i,
 }
 
 /*
- * Sending: the frame is one DMA section (it is linear, and no longer
- * than a page), sent to each station that wants it.  Each hypercall
- * copies it before it returns, so we are done with the skb at the end.
+ * Frames live in buffers of the kernel's direct map, physically
+ * contiguous; a DMA section is at most a page, so a frame is one section
+ * per page it touches.
+ */
+static void lguest_net_sections(struct lguest_dma *dma, void *buf,
+				unsigned int len)
+{
+	phys_addr_t pa = virt_to_phys(buf);
+	unsigned int i, n;
+
+	memset(dma, 0, sizeof(*dma));
+	for (i = 0; len; i++) {
+		n = min_t(unsigned int, len, PAGE_SIZE - offset_in_page(pa));
+		dma->addr[i] = pa;
+		dma->len[i] = n;
+		pa += n;
+		len -= n;
+	}
+}
+
+/*
+ * Sending: the frame (linear, so contiguous) is sent to each station
+ * that wants it.  Each hypercall copies it before it returns, so we are
+ * done with the skb at the end.
  */
 static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -98,14 +119,12 @@ static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	unsigned int i;
 
 	if (skb_linearize(skb) || skb->len < ETH_HLEN ||
-	    skb->len > LGUEST_NET_BUF_LEN) {
+	    skb->len > ln->buf_len) {
 		DEV_STATS_INC(dev, tx_dropped);
 		goto out;
 	}
 	dest = eth_hdr(skb)->h_dest;
-	memset(ln->tx, 0, sizeof(*ln->tx));
-	ln->tx->addr[0] = virt_to_phys(skb->data);
-	ln->tx->len[0] = skb->len;
+	lguest_net_sections(ln->tx, skb->data, skb->len);
 
 	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
 		if (!lguest_net_wants(ln, i, dest))
@@ -168,7 +187,7 @@ static int lguest_net_poll(struct napi_struct *napi, int budget)
 
 		/* The frame was written before its used_len. */
 		rmb();
-		if (len < ETH_HLEN || len > LGUEST_NET_BUF_LEN) {
+		if (len < ETH_HLEN || len > ln->buf_len) {
 			DEV_STATS_INC(dev, rx_length_errors);
 		} else {
 			skb = napi_alloc_skb(napi, len);
@@ -247,7 +266,7 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	unsigned int i;
 	int err;
 
-	if (ldev->desc->features >= LGUEST_NET_SLOTS)
+	if ((ldev->desc->features & LGUEST_NET_SLOT_MASK) >= LGUEST_NET_SLOTS)
 		return -EINVAL;
 	dev = devm_alloc_etherdev(d, sizeof(*ln));
 	if (!dev)
@@ -255,7 +274,14 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	SET_NETDEV_DEV(dev, d);
 	ln = netdev_priv(dev);
 	ln->dev = dev;
-	ln->slot = ldev->desc->features;
+	ln->slot = ldev->desc->features & LGUEST_NET_SLOT_MASK;
+	/* How big the network's frames may be: see LGUEST_NET_FEAT_BIG. */
+	if (ldev->desc->features & LGUEST_NET_FEAT_BIG)
+		dev->max_mtu = LGUEST_NET_BIG_MTU;
+	else
+		dev->max_mtu = ETH_DATA_LEN;
+	dev->mtu = dev->max_mtu;
+	ln->buf_len = dev->max_mtu + ETH_HLEN + VLAN_HLEN;
 	ln->irq = lguest_device_irq(ldev);
 	ln->page_pa = lguest_device_pa(ldev);
 	ln->slots = devm_memremap(d, ln->page_pa, PAGE_SIZE, MEMREMAP_WB);
@@ -269,11 +295,10 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	if (!ln->tx || !ln->rx)
 		return -ENOMEM;
 	for (i = 0; i < LGUEST_NET_RX_BUFS; i++) {
-		ln->rx_buf[i] = devm_kmalloc(d, LGUEST_NET_BUF_LEN, GFP_KERNEL);
+		ln->rx_buf[i] = devm_kmalloc(d, ln->buf_len, GFP_KERNEL);
 		if (!ln->rx_buf[i])
 			return -ENOMEM;
-		ln->rx[i].addr[0] = virt_to_phys(ln->rx_buf[i]);
-		ln->rx[i].len[0] = LGUEST_NET_BUF_LEN;
+		lguest_net_sections(&ln->rx[i], ln->rx_buf[i], ln->buf_len);
 	}
 
 	/* The Launcher chose our address; if it did not, we do. */
@@ -295,8 +320,8 @@ static int lguest_net_probe(struct lguest_device *ldev)
 		err = devm_register_netdev(d, dev);
 	if (err)
 		return err;
-	netdev_info(dev, "lguest network, slot %u of the page at %#lx (irq %u)\n",
-		    ln->slot, ln->page_pa, ln->irq);
+	netdev_info(dev, "lguest network, slot %u of the page at %#lx (irq %u, mtu %u)\n",
+		    ln->slot, ln->page_pa, ln->irq, dev->mtu);
 	return 0;
 }
 

@@ -136,6 +136,7 @@ static struct net {
 	int filefd;			/* --sharenet: the shared file */
 	char tapname[IFNAMSIZ];
 	unsigned int slot;		/* the guest's slot on the network */
+	bool big;			/* LGUEST_NET_FEAT_BIG frames */
 	struct lguest_net_slot peer;	/* --tunnet: the tap's slot 0 */
 } nets[LGUEST_MAX_DEVICES];
 static unsigned int nnets;
@@ -977,7 +978,8 @@ static void setup_devices(void)
 			    'a' + (int)(dev->block - blocks), dev->block->name,
 			    dev->block->sectors, dev->key, dev->irq);
 		} else if (dev->net) {
-			desc[i].features = dev->net->slot;
+			desc[i].features = dev->net->slot |
+				(dev->net->big ? LGUEST_NET_FEAT_BIG : 0);
 			setup_net(dev);
 		} else {
 			say("console: page %#lx, irq %u", dev->key, dev->irq);
@@ -1234,6 +1236,14 @@ static void open_tunnet(const char *arg)
 		inet_pton(AF_INET, "255.255.255.0", &sin.sin_addr);
 		memcpy(&ifr.ifr_netmask, &sin, sizeof(sin));
 		net_ioctl(sock, SIOCSIFNETMASK, &ifr, n, "set the tap's netmask");
+		/*
+		 * The tap's only other end is the guest, so its frames can be
+		 * as big as lguest's (not on a bridge, whose other ports carry
+		 * Ethernet's 1500).
+		 */
+		ifr.ifr_mtu = LGUEST_NET_BIG_MTU;
+		net_ioctl(sock, SIOCSIFMTU, &ifr, n, "set the tap's MTU");
+		n->big = true;
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", n->tapname);
@@ -1339,6 +1349,7 @@ static void open_sharenet(const char *name)
 	n = new_net(name);
 	n->filefd = fd;
 	n->slot = i;
+	n->big = true;		/* every station is a guest */
 }
 
 /* With guest memory in place: the network's page. */
@@ -1401,7 +1412,7 @@ static void *net_thread(void *p)
 	__u32 req[2] = { LHREQ_GETDMA,
 			 dev->key + dev->net->slot * sizeof(struct lguest_net_slot) };
 	struct iovec iov[LGUEST_DMA_SECTIONS];
-	unsigned char scratch[ETH_FRAME_LEN];
+	unsigned char scratch[LGUEST_NET_BIG_MTU + 64];	/* a frame to drop */
 	unsigned int backoff_ms = 1;
 	struct lguest_dma *dma, copy;
 	size_t bytes;
