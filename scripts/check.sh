@@ -506,6 +506,17 @@ net_rc() {
 	fi
 }
 
+# net_mtu LABEL LOG MTU: the guest's interface came up with that MTU (16
+# KB frames where every station is a guest's, Ethernet's on a bridge).
+net_mtu() {
+	if grep -q "lguest network, slot .* mtu $3)" "$2"; then
+		pass "net: $1: the guest's MTU is $3"
+	else
+		fail "net: $1: the guest's MTU is $3" \
+			"$(grep -h 'lguest network, slot' "$2" | tr '\n' ';')" "$2"
+	fi
+}
+
 lguest_net() {
 	local log=$1 token=$2 f1 f2 i j n peers host=$LOGS/host-net.log
 	local -a f
@@ -517,6 +528,7 @@ lguest_net() {
 
 	f1=$(net_guest_log "$log" n1) f2=$(net_guest_log "$log" n2)
 	net_rc "--sharenet, two guests" "$log" "$token" n1 n2
+	net_mtu "--sharenet" "$f1" 16384
 	net_pings "--sharenet, two guests: each pings the other; ARP (a broadcast) finds its MAC" "$f1" "$f2"
 	net_pings "--sharenet, two guests: and the other way" "$f2" "$f1"
 	net_transfer "--sharenet, guest n2 to guest n1" "$f2" send "$f1" recv
@@ -537,6 +549,7 @@ lguest_net() {
 
 	f1=$(net_guest_log "$log" t1)
 	net_rc "--tunnet=192.168.19.1" "$log" "$token" t1
+	net_mtu "--tunnet=192.168.19.1" "$f1" 16384
 	if grep -qx "LGTEST: net ping 192.168.19.1 yes" "$f1" &&
 	   grep -qx "LGTEST: net host ping 192.168.19.2 yes" "$host"; then
 		pass "net: --tunnet: the guest pings the host's tap address, and the host pings the guest"
@@ -549,6 +562,7 @@ lguest_net() {
 
 	f1=$(net_guest_log "$log" b1)
 	net_rc "--tunnet=bridge:lgbr0" "$log" "$token" b1
+	net_mtu "--tunnet=bridge:lgbr0" "$f1" 1500
 	if grep -qx "LGTEST: net ping 192.168.20.1 yes" "$f1" &&
 	   grep -q "^LGTEST: net bridge ports .*lgtap" "$host"; then
 		pass "net: --tunnet=bridge:lgbr0: the tap is a port of lgbr0 and the guest pings the bridge's address"
