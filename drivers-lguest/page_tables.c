@@ -139,11 +139,6 @@ static void unpin_guest_memory(struct lguest *lg)
 	lg->pinned = NULL;
 }
 
-static void release_pte(pte_t *spte)
-{
-	*spte = __pte(0);
-}
-
 static void release_pte_page(struct lguest *lg, pgd_t *spgd)
 {
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
@@ -193,7 +188,7 @@ static void revalidate_user(struct lguest *lg, struct lguest_pgdir *pd)
 			if (gpte[j] == src_pte[j] ||
 			    !(pte_val(sptes[j]) & _PAGE_PRESENT))
 				continue;
-			release_pte(&sptes[j]);
+			sptes[j] = __pte(0);
 			lg_count(lg, LGS_SHADOW_DROPPED);
 		}
 	}
@@ -302,7 +297,6 @@ static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 	if (!(gpgd & _PAGE_USER))
 		flags &= ~_PAGE_USER;
 
-	release_pte(&sptes[pte_i]);
 	sptes[pte_i] = pfn_pte(page_to_pfn(page), __pgprot(flags));
 	source_of(sptes)[pte_i] = gpte;
 	return true;
@@ -471,7 +465,7 @@ static void flush_one(pgd_t *pgdir, unsigned long vaddr)
 	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
 		return;
 	sptes = shadow_ptes(*spgd);
-	release_pte(&sptes[pte_i]);
+	sptes[pte_i] = __pte(0);
 }
 
 /* LHCALL_FLUSH_TLB_ONE: a kernel address is flushed in every shadow. */
