@@ -75,6 +75,9 @@ struct lguest_data lguest_data = {
  */
 static unsigned int next_call;
 
+/* Whether a call went into the ring since we last asked for it to run. */
+static bool async_queued;
+
 static void async_hcall(unsigned long nr, unsigned long a1, unsigned long a2,
 			unsigned long a3, unsigned long a4)
 {
@@ -96,13 +99,26 @@ static void async_hcall(unsigned long nr, unsigned long a1, unsigned long a2,
 		lguest_data.hcall_status[next_call] = LHCALL_STATUS_READY;
 		if (++next_call == LHCALL_RING_SIZE)
 			next_call = 0;
+		async_queued = true;
 	}
 	local_irq_restore(flags);
 }
 
+/*
+ * Run what is queued now.  Lazy MMU mode ends far more often than it
+ * queued a flush (most of its page table changes need none), and each
+ * hypercall is a trip through the host: with nothing queued, we stay.
+ */
 static void flush_async_hcalls(void)
 {
-	lguest_hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0, 0);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (async_queued) {
+		async_queued = false;
+		lguest_hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0, 0);
+	}
+	local_irq_restore(flags);
 }
 
 /* Inside a context switch: see lguest_start_context_switch(). */
@@ -221,6 +237,10 @@ static void lguest_load_tls(struct thread_struct *t, unsigned int cpu)
 	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++) {
 		const u32 *w = (const u32 *)&t->tls_array[i];
 
+		/* The host has what our copy of the GDT has. */
+		if (!memcmp(&gdt[GDT_ENTRY_TLS_MIN + i], &t->tls_array[i],
+			    sizeof(t->tls_array[i])))
+			continue;
 		gdt[GDT_ENTRY_TLS_MIN + i] = t->tls_array[i];
 		async_hcall(LHCALL_LOAD_GDT_ENTRY, GDT_ENTRY_TLS_MIN + i,
 			    w[0], w[1], 0);
@@ -375,13 +395,33 @@ static void lguest_end_context_switch(struct task_struct *next)
 	flush_async_hcalls();
 }
 
+/*
+ * With the page directory goes which version of it this is (see H:415 in
+ * the host's page_tables.c): its mm's never reused id and its TLB
+ * generation, from which the host knows whether the page tables changed
+ * since it last saw them.  The kernel's own page directories have no mm
+ * of their own; id 0 means "don't know".
+ */
 static void lguest_write_cr3(unsigned long cr3)
 {
+	unsigned long pfn = PFN_DOWN(cr3);
+	struct mm_struct *mm = NULL;
+	u64 id = 0, gen = 0;
+
+	/* Early in boot there are no struct pages yet, only swapper_pg_dir. */
+	if (cr3 != __pa_symbol(swapper_pg_dir) && pfn_valid(pfn))
+		mm = pgd_page_get_mm(pfn_to_page(pfn));
+	if (mm && mm != &init_mm) {
+		id = mm->context.ctx_id;
+		gen = atomic64_read(&mm->context.tlb_gen);
+	}
 	current_cr3 = cr3;
 	if (lguest_in_switch)
-		async_hcall(LHCALL_NEW_PGTABLE, cr3, 0, 0, 0);
+		async_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
+			    upper_32_bits(id), lower_32_bits(gen));
 	else
-		lguest_hcall(LHCALL_NEW_PGTABLE, cr3, 0, 0, 0);
+		lguest_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
+			     upper_32_bits(id), lower_32_bits(gen));
 }
 
 /*

@@ -18,11 +18,13 @@
 	__INIT
 SYM_CODE_START(lguest_entry)
 	/*
-	 * Tell the host where struct lguest_data is: the page we share with
-	 * it for the interrupt flag, cr2 and the hypercall ring.
+	 * Tell the host where struct lguest_data is (the page we share with
+	 * it for the interrupt flag, cr2 and the hypercall ring) and where
+	 * the kernel's half of every address space starts.
 	 */
 	movl	$LHCALL_LGUEST_INIT, %eax
 	movl	$lguest_data - __PAGE_OFFSET, %ebx
+	movl	$__PAGE_OFFSET, %ecx
 	int	$LGUEST_TRAP_ENTRY
 
 	/* Ask for our own early page tables instead of the Launcher's. */

@@ -21,10 +21,12 @@ static void write_data(struct lguest *lg, size_t off, const void *val,
 }
 
 /*
- * LHCALL_LGUEST_INIT: the guest tells us where its lguest_data is, and we
- * tell it the TSC frequency and the time of day.
+ * LHCALL_LGUEST_INIT: the guest tells us where its lguest_data is and
+ * where its kernel half starts (its PAGE_OFFSET), and we tell it the TSC
+ * frequency and the time of day.
  */
-static void initialize(struct lguest *lg, unsigned long pa)
+static void initialize(struct lguest *lg, unsigned long pa,
+		       unsigned long page_offset)
 {
 	struct timespec64 now;
 	unsigned long khz = boot_cpu_has(X86_FEATURE_TSC) ? tsc_khz : 0;
@@ -35,6 +37,9 @@ static void initialize(struct lguest *lg, unsigned long pa)
 		kill_guest(lg, "lguest_data at %#lx is past guest memory", pa);
 		return;
 	}
+	guest_set_page_offset(lg, page_offset);
+	if (lg->dead)
+		return;
 	lg->lguest_data = pa;
 	ktime_get_real_ts64(&now);
 	t[0] = lower_32_bits(now.tv_sec);
@@ -97,7 +102,7 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 		if (lg->lguest_data)
 			kill_guest(lg, "LHCALL_LGUEST_INIT twice");
 		else
-			initialize(lg, a1);
+			initialize(lg, a1, a2);
 		break;
 	case LHCALL_SHUTDOWN:
 		shutdown(lg, a1, a2);
@@ -109,9 +114,12 @@ void do_one_hypercall(struct lguest *lg, struct lguest_hcall_args *args)
 		else
 			guest_exit(lg, LGUEST_EXIT_CONSOLE, a1, a2);
 		break;
-	case LHCALL_NEW_PGTABLE:
-		guest_new_pagetable(lg, a1);
+	case LHCALL_NEW_PGTABLE: {
+		const u32 version[3] = { a2, a3, args->arg4 };
+
+		guest_new_pagetable(lg, a1, version);
 		break;
+	}
 	case LHCALL_FLUSH_TLB:
 		guest_flush_tlb(lg, a1);
 		break;

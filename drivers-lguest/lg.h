@@ -101,6 +101,7 @@ struct lguest_pgdir {
 	unsigned long gpgdir;	/* guest-physical address of its page directory */
 	pgd_t *pgdir;		/* our shadow of it, or NULL */
 	unsigned long last_used; /* lguest.pgdir_clock when last loaded */
+	u32 version[3];		/* the guest's at that load: see H:415 */
 };
 
 /* What stats.c counts; its stat_names[] says each in words. */
@@ -154,6 +155,8 @@ struct lguest {
 	unsigned long pgdir_clock;
 	unsigned int shadow_pages;	/* see LGUEST_MAX_SHADOW_PAGES */
 	u32 *scratch;			/* two pages for revalidate_user() */
+	pgd_t *kernel_pgdir;		/* the kernel half, shared: H:420 */
+	unsigned int kernel_pgd;	/* its first entry: the guest's PAGE_OFFSET */
 	struct page **pinned;		/* per guest page, once: guest_page() */
 
 	DECLARE_BITMAP(irqs_pending, LGUEST_IRQS);
@@ -227,13 +230,15 @@ bool segment_ok(const struct lguest *lg, unsigned long sel, char kind);
 
 /* page_tables.c */
 bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err);
-void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir);
+void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir,
+			 const u32 version[3]);
 void guest_flush_tlb(struct lguest *lg, bool kernel);
 void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr);
 bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
 	      unsigned long *pa);
 void map_switcher_in_guest(struct lguest *lg, unsigned int cpu);
 void free_guest_pagetables(struct lguest *lg);
+void guest_set_page_offset(struct lguest *lg, unsigned long page_offset);
 
 /* io.c */
 unsigned long bind_dma(struct lguest *lg, unsigned long key,

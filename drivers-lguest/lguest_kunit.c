@@ -393,6 +393,23 @@ static void hcall_init_twice(struct kunit *test)
 	expect_killed(test, "LHCALL_LGUEST_INIT twice");
 }
 
+/* Where the kernel half starts: whole page directory entries, below us. */
+static void hcall_init_page_offset(struct kunit *test)
+{
+	static const unsigned long bad[] = {
+		0, 0xc0001000, LGUEST_SWITCHER_ADDR, 0xffffffff,
+	};
+	struct lguest *lg = test->priv;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		lg->lguest_data = 0;
+		lg->dead = false;
+		hcall(test, LHCALL_LGUEST_INIT, 0x1000, bad[i], 0);
+		expect_killed(test, "bad PAGE_OFFSET");
+	}
+}
+
 static void hcall_shutdown_reasons(struct kunit *test)
 {
 	struct lguest *lg = test->priv;
@@ -440,6 +457,7 @@ static struct kunit_case lguest_cases[] = {
 	KUNIT_CASE(hcall_unknown),
 	KUNIT_CASE(hcall_before_init),
 	KUNIT_CASE(hcall_init_twice),
+	KUNIT_CASE(hcall_init_page_offset),
 	KUNIT_CASE(hcall_shutdown_reasons),
 	KUNIT_CASE(hcall_console_bounds),
 	{}

@@ -22,6 +22,7 @@ static DEFINE_MUTEX(lguest_create_lock);
 static int initialize(struct file *file, const u32 __user *input,
 		      size_t size)
 {
+	static const u32 no_version[3];
 	unsigned long limit, mem_base, pfn_limit, entry, pgdir, bp;
 	struct lguest *lg;
 	u32 args[5];
@@ -79,7 +80,8 @@ static int initialize(struct file *file, const u32 __user *input,
 	lg->regs.eflags = X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	setup_guest_gdt(lg);
 	lguest_init_timer(lg);
-	guest_new_pagetable(lg, pgdir);
+	/* The Launcher's page tables, of no mm: see H:415. */
+	guest_new_pagetable(lg, pgdir, no_version);
 	if (lg->dead) {
 		err = -ENOMEM;
 		goto free;

@@ -33,8 +33,8 @@
  *
  * We keep LGUEST_PGDIRS shadow page directories, keyed by the guest's
  * page directory address and reused least recently used first.  Their
- * kernel halves are the same in every process and the guest flushes them
- * all at once.  All shadow pages are charged to the Launcher's memory
+ * kernel halves are one and the same (H:420).  All shadow pages are
+ * charged to the Launcher's memory
  * cgroup, and a guest holds at most LGUEST_MAX_SHADOW_PAGES of them: past
  * that we drop the other shadows, as a full cache would.
  *
@@ -139,12 +139,28 @@ static void unpin_guest_memory(struct lguest *lg)
 	lg->pinned = NULL;
 }
 
-static void release_pte_page(struct lguest *lg, pgd_t *spgd)
+/*
+ * H:420 One kernel half for all.  Linux gives every process the same
+ * kernel half: each new page directory gets a copy of the kernel's
+ * entries, and it keeps them all in step.  So we build the shadow page
+ * tables of the kernel half once, in lg->kernel_pgdir, and a shadow page
+ * directory's kernel entries only point at those: empty, or the same as
+ * kernel_pgdir's.  A new process then runs without faulting in the kernel
+ * pages again, and a kernel flush checks one set of tables.  Each shared
+ * table is tied to the guest page directory entry it was made from, like
+ * any shadow page table; a directory whose entry is another gets a new
+ * table, and every directory that pointed at the old one faults again.
+ * The kernel half starts at the guest's PAGE_OFFSET, which it tells us
+ * at LHCALL_LGUEST_INIT; until then nothing is shared.
+ */
+static void release_pte_page(struct lguest *lg, pgd_t *pgdir, unsigned int i)
 {
-	if (!(pgd_val(*spgd) & _PAGE_PRESENT))
+	if (!(pgd_val(pgdir[i]) & _PAGE_PRESENT))
 		return;
-	free_shadow(lg, shadow_ptes(*spgd));
-	*spgd = __pgd(0);
+	/* A shared table belongs to kernel_pgdir: the others only point. */
+	if (i < lg->kernel_pgd || pgdir == lg->kernel_pgdir)
+		free_shadow(lg, shadow_ptes(pgdir[i]));
+	pgdir[i] = __pgd(0);
 }
 
 static void flush_pgdir(struct lguest *lg, pgd_t *pgdir, unsigned int from,
@@ -153,7 +169,35 @@ static void flush_pgdir(struct lguest *lg, pgd_t *pgdir, unsigned int from,
 	unsigned int i;
 
 	for (i = from; i < to; i++)
-		release_pte_page(lg, &pgdir[i]);
+		release_pte_page(lg, pgdir, i);
+}
+
+/* A shared table goes: no shadow page directory may point at it. */
+static void release_kernel_table(struct lguest *lg, unsigned int i)
+{
+	unsigned int p;
+
+	for (p = 0; p < LGUEST_PGDIRS; p++)
+		if (lg->pgdirs[p].pgdir)
+			lg->pgdirs[p].pgdir[i] = __pgd(0);
+	release_pte_page(lg, lg->kernel_pgdir, i);
+}
+
+/*
+ * Drop from sptes each entry whose guest entry is no longer the one it
+ * was made from; gpte holds the guest's page table as it is now.
+ */
+static void revalidate_ptes(struct lguest *lg, pte_t *sptes, const u32 *gpte)
+{
+	const u32 *src = source_of(sptes);
+	unsigned int j;
+
+	for (j = 0; j < PTRS_PER_PTE; j++) {
+		if (gpte[j] == src[j] || !(pte_val(sptes[j]) & _PAGE_PRESENT))
+			continue;
+		sptes[j] = __pte(0);
+		lg_count(lg, LGS_SHADOW_DROPPED);
+	}
 }
 
 /*
@@ -165,32 +209,51 @@ static void flush_pgdir(struct lguest *lg, pgd_t *pgdir, unsigned int from,
 static void revalidate_user(struct lguest *lg, struct lguest_pgdir *pd)
 {
 	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
-	const u32 *src_pgd = source_of(pd->pgdir), *src_pte;
-	unsigned int i, j;
-	pte_t *sptes;
+	const u32 *src_pgd = source_of(pd->pgdir);
+	unsigned int i;
 
 	lg_count(lg, LGS_REVALIDATE);
-	if (!lgread(lg, gpgd, pd->gpgdir, KERNEL_PGD_BOUNDARY * sizeof(u32)))
+	if (!lgread(lg, gpgd, pd->gpgdir, lg->kernel_pgd * sizeof(u32)))
 		return;
-	for (i = 0; i < KERNEL_PGD_BOUNDARY; i++) {
+	for (i = 0; i < lg->kernel_pgd; i++) {
 		if (!(pgd_val(pd->pgdir[i]) & _PAGE_PRESENT))
 			continue;
 		if (gpgd[i] != src_pgd[i]) {
-			release_pte_page(lg, &pd->pgdir[i]);
+			release_pte_page(lg, pd->pgdir, i);
 			continue;
 		}
 		/* Unchanged, so still inside guest memory. */
 		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
 			return;
-		sptes = shadow_ptes(pd->pgdir[i]);
-		src_pte = source_of(sptes);
-		for (j = 0; j < PTRS_PER_PTE; j++) {
-			if (gpte[j] == src_pte[j] ||
-			    !(pte_val(sptes[j]) & _PAGE_PRESENT))
-				continue;
-			sptes[j] = __pte(0);
-			lg_count(lg, LGS_SHADOW_DROPPED);
+		revalidate_ptes(lg, shadow_ptes(pd->pgdir[i]), gpte);
+	}
+}
+
+/*
+ * The same for the shared kernel half, against the page directory the
+ * guest runs on now: for a kernel flush, which usually follows a change
+ * to a few kernel entries (and never the whole half).
+ */
+static void revalidate_kernel(struct lguest *lg)
+{
+	unsigned long from = lg->pgdirs[lg->pgdir_cur].gpgdir +
+			     lg->kernel_pgd * sizeof(u32);
+	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
+	const u32 *src_pgd = source_of(lg->kernel_pgdir);
+	unsigned int i, n = SWITCHER_PGD_INDEX - lg->kernel_pgd;
+
+	if (!n || !lgread(lg, gpgd + lg->kernel_pgd, from, n * sizeof(u32)))
+		return;
+	for (i = lg->kernel_pgd; i < SWITCHER_PGD_INDEX; i++) {
+		if (!(pgd_val(lg->kernel_pgdir[i]) & _PAGE_PRESENT))
+			continue;
+		if (gpgd[i] != src_pgd[i]) {
+			release_kernel_table(lg, i);
+			continue;
 		}
+		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
+			return;
+		revalidate_ptes(lg, shadow_ptes(lg->kernel_pgdir[i]), gpte);
 	}
 }
 
@@ -207,7 +270,7 @@ static void shrink_shadows(struct lguest *lg)
 			flush_pgdir(lg, lg->pgdirs[i].pgdir, 0,
 				    SWITCHER_PGD_INDEX);
 	if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
-		flush_pgdir(lg, cur_pgdir(lg), 0, KERNEL_PGD_BOUNDARY);
+		flush_pgdir(lg, cur_pgdir(lg), 0, lg->kernel_pgd);
 }
 
 /*
@@ -344,7 +407,7 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	bool write = err & X86_PF_WRITE, user = err & X86_PF_USER;
 	unsigned int pgd_i = vaddr >> PGDIR_SHIFT;
 	unsigned int pte_i = (vaddr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
-	pgd_t *spgd = &cur_pgdir(lg)[pgd_i];
+	pgd_t *pgdir = cur_pgdir(lg), *tables;
 	unsigned long gpte_pa;
 	u32 gpgd, gpte, new;
 	pte_t *sptes;
@@ -369,30 +432,76 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	gpte = new;
 
 	/*
-	 * The shadow page table, made afresh if the guest's page directory
-	 * entry is not the one it was made from.
+	 * The shadow page table (the shared one for the kernel half), made
+	 * afresh if the guest's page directory entry is not the one it was
+	 * made from.
 	 */
-	if ((pgd_val(*spgd) & _PAGE_PRESENT) &&
-	    source_of(cur_pgdir(lg))[pgd_i] != gpgd)
-		release_pte_page(lg, spgd);
-	if (!(pgd_val(*spgd) & _PAGE_PRESENT)) {
+	tables = pgd_i < lg->kernel_pgd ? pgdir : lg->kernel_pgdir;
+	if ((pgd_val(tables[pgd_i]) & _PAGE_PRESENT) &&
+	    source_of(tables)[pgd_i] != gpgd) {
+		if (tables == pgdir)
+			release_pte_page(lg, pgdir, pgd_i);
+		else
+			release_kernel_table(lg, pgd_i);
+	}
+	if (!(pgd_val(tables[pgd_i]) & _PAGE_PRESENT)) {
 		if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
 			shrink_shadows(lg);
 		sptes = alloc_shadow(lg);
 		if (!sptes)
 			return false;
-		*spgd = __pgd(__pa(sptes) | _PAGE_TABLE);
-		source_of(cur_pgdir(lg))[pgd_i] = gpgd;
+		tables[pgd_i] = __pgd(__pa(sptes) | _PAGE_TABLE);
+		source_of(tables)[pgd_i] = gpgd;
 	}
-	sptes = shadow_ptes(*spgd);
+	pgdir[pgd_i] = tables[pgd_i];
+	sptes = shadow_ptes(pgdir[pgd_i]);
 	if (!install_pte(lg, sptes, pte_i, gpgd, gpte, true))
 		return false;
 	prefault(lg, sptes, pte_i, gpgd);
 	return true;
 }
 
+/*
+ * A new shadow page directory points at every shared kernel table its
+ * guest entries allow, so that it does not fault each one in.
+ */
+static void link_kernel_half(struct lguest *lg, struct lguest_pgdir *pd)
+{
+	const u32 *src_pgd = source_of(lg->kernel_pgdir);
+	unsigned int i, n = SWITCHER_PGD_INDEX - lg->kernel_pgd;
+	u32 *gpgd = lg->scratch;
+
+	if (!n || !lgread(lg, gpgd, pd->gpgdir + lg->kernel_pgd * sizeof(u32),
+			  n * sizeof(u32)))
+		return;
+	for (i = 0; i < n; i++)
+		if ((pgd_val(lg->kernel_pgdir[lg->kernel_pgd + i]) &
+		     _PAGE_PRESENT) && gpgd[i] == src_pgd[lg->kernel_pgd + i])
+			pd->pgdir[lg->kernel_pgd + i] =
+				lg->kernel_pgdir[lg->kernel_pgd + i];
+}
+
+/*
+ * H:415 Page tables that did not change.  Checking a shadow's user half
+ * at each %cr3 load still reads the guest's page directory and every page
+ * table the shadow uses.  Linux itself knows whether there is anything to
+ * check: an x86 mm has an id that is never reused (context.ctx_id) and a
+ * generation (context.tlb_gen) that goes up before every flush of it, so
+ * that CPUs with PCIDs can tell whether their TLB entries of an mm are
+ * still good.  The guest passes both with the %cr3 load; if they are
+ * those of the last load of this page directory, every change since was
+ * flushed while it ran, and the shadow is still right.  A zero id means
+ * "unknown": check.  A guest that lies only keeps stale mappings of its
+ * own memory, as it could by never flushing.
+ */
+static bool same_version(const u32 *a, const u32 *b)
+{
+	return (a[0] || a[1]) && !memcmp(a, b, 3 * sizeof(u32));
+}
+
 /* LHCALL_NEW_PGTABLE: the guest loaded %cr3. */
-void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
+void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir,
+			 const u32 version[3])
 {
 	struct lguest_pgdir *pd;
 	unsigned int i, lru = 0;
@@ -409,6 +518,11 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
 			kill_guest(lg, "out of memory for shadow page tables");
 			return;
 		}
+		lg->kernel_pgdir = alloc_shadow(lg);
+		if (!lg->kernel_pgdir)
+			return;
+		/* No kernel half until LHCALL_LGUEST_INIT says where. */
+		lg->kernel_pgd = SWITCHER_PGD_INDEX;
 	}
 	for (i = 0; i < LGUEST_PGDIRS; i++) {
 		pd = &lg->pgdirs[i];
@@ -416,7 +530,9 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
 			lg->pgdir_cur = i;
 			pd->last_used = ++lg->pgdir_clock;
 			lg_count(lg, LGS_PGDIR_HIT);
-			revalidate_user(lg, pd);
+			if (!same_version(version, pd->version))
+				revalidate_user(lg, pd);
+			memcpy(pd->version, version, sizeof(pd->version));
 			return;
 		}
 		if (pd->last_used < lg->pgdirs[lru].last_used)
@@ -435,25 +551,21 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir)
 	}
 	pd->gpgdir = gpgdir;
 	pd->last_used = ++lg->pgdir_clock;
+	memcpy(pd->version, version, sizeof(pd->version));
 	lg->pgdir_cur = lru;
+	link_kernel_half(lg, pd);
 }
 
 /*
- * LHCALL_FLUSH_TLB: the user half of this shadow (checked against the
- * guest's tables, as at a %cr3 load), or everything.
+ * LHCALL_FLUSH_TLB: the user half of this shadow, or that and the kernel
+ * half, each checked against the guest's tables as they are now.  (The
+ * other shadows' user halves are checked when the guest loads them.)
  */
 void guest_flush_tlb(struct lguest *lg, bool kernel)
 {
-	unsigned int i;
-
-	if (!kernel) {
-		revalidate_user(lg, &lg->pgdirs[lg->pgdir_cur]);
-		return;
-	}
-	for (i = 0; i < LGUEST_PGDIRS; i++)
-		if (lg->pgdirs[i].pgdir)
-			flush_pgdir(lg, lg->pgdirs[i].pgdir, 0,
-				    SWITCHER_PGD_INDEX);
+	revalidate_user(lg, &lg->pgdirs[lg->pgdir_cur]);
+	if (kernel)
+		revalidate_kernel(lg);
 }
 
 static void flush_one(pgd_t *pgdir, unsigned long vaddr)
@@ -471,17 +583,37 @@ static void flush_one(pgd_t *pgdir, unsigned long vaddr)
 /* LHCALL_FLUSH_TLB_ONE: a kernel address is flushed in every shadow. */
 void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr)
 {
+	unsigned int pgd_i = vaddr >> PGDIR_SHIFT;
+
+	if (pgd_i == SWITCHER_PGD_INDEX)
+		return;
+	flush_one(pgd_i < lg->kernel_pgd ? cur_pgdir(lg) : lg->kernel_pgdir,
+		  vaddr);
+}
+
+/*
+ * LHCALL_LGUEST_INIT: where the guest's kernel half starts.  It must be
+ * whole page directory entries, below the Switcher.  The shadows made
+ * before (of a few boot instructions) go, so that none is shared that
+ * was made for one page directory.
+ */
+void guest_set_page_offset(struct lguest *lg, unsigned long page_offset)
+{
 	unsigned int i;
 
-	if ((vaddr >> PGDIR_SHIFT) == SWITCHER_PGD_INDEX)
-		return;
-	if (vaddr < PAGE_OFFSET) {
-		flush_one(cur_pgdir(lg), vaddr);
+	if (!page_offset || (page_offset & ~PGDIR_MASK) ||
+	    page_offset >= LGUEST_SWITCHER_ADDR) {
+		kill_guest(lg, "bad PAGE_OFFSET %#lx", page_offset);
 		return;
 	}
+	if (!lg->kernel_pgdir)
+		return;
 	for (i = 0; i < LGUEST_PGDIRS; i++)
 		if (lg->pgdirs[i].pgdir)
-			flush_one(lg->pgdirs[i].pgdir, vaddr);
+			flush_pgdir(lg, lg->pgdirs[i].pgdir, 0,
+				    SWITCHER_PGD_INDEX);
+	flush_pgdir(lg, lg->kernel_pgdir, lg->kernel_pgd, SWITCHER_PGD_INDEX);
+	lg->kernel_pgd = page_offset >> PGDIR_SHIFT;
 }
 
 /* Hook this CPU's Switcher pages into the shadow we are about to run. */
@@ -503,6 +635,12 @@ void free_guest_pagetables(struct lguest *lg)
 		lg->pgdirs[i].pgdir[SWITCHER_PGD_INDEX] = __pgd(0);
 		free_shadow(lg, lg->pgdirs[i].pgdir);
 		lg->pgdirs[i].pgdir = NULL;
+	}
+	if (lg->kernel_pgdir) {
+		flush_pgdir(lg, lg->kernel_pgdir, lg->kernel_pgd,
+			    SWITCHER_PGD_INDEX);
+		free_shadow(lg, lg->kernel_pgdir);
+		lg->kernel_pgdir = NULL;
 	}
 	free_pages((unsigned long)lg->scratch, 1);
 	lg->scratch = NULL;

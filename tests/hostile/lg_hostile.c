@@ -12,17 +12,20 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
+#include <linux/vmalloc.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/lguest.h>
 #include <asm/lguest_hcall.h>
 #include <asm/msr.h>
 #include <asm/segment.h>
+#include <asm/tlbflush.h>
 
 static char *what = "";
 module_param(what, charp, 0444);
@@ -467,6 +470,59 @@ static void state_page(void)
 		pr_info("lg_hostile: state-page: no host descriptor table address, as it should be\n");
 }
 
+/*
+ * Not forbidden, but what the host must get right: a changed kernel
+ * mapping is seen changed after the flush.  The host keeps one shadow of
+ * the kernel half for all page directories and, at a kernel TLB flush,
+ * checks it against our page tables instead of dropping it.  Point one
+ * vmap()ed address at three pages in turn and read it after each flush:
+ * of the whole TLB, then of that address alone.
+ */
+static void kernel_remap(void)
+{
+	struct page *pg[3] = { };
+	unsigned int i, level;
+	u32 seen[3], *v;
+	pte_t *pte;
+
+	for (i = 0; i < ARRAY_SIZE(pg); i++) {
+		pg[i] = alloc_page(GFP_KERNEL);
+		if (!pg[i])
+			goto out;
+		*(u32 *)page_address(pg[i]) = 0x1000 + i;
+	}
+	v = vmap(pg, 1, VM_MAP, PAGE_KERNEL);
+	if (!v)
+		goto out;
+	pte = lookup_address((unsigned long)v, &level);
+	seen[0] = READ_ONCE(*v);
+
+	set_pte(pte, mk_pte(pg[1], PAGE_KERNEL));
+	preempt_disable();
+	__flush_tlb_all();
+	preempt_enable();
+	seen[1] = READ_ONCE(*v);
+
+	set_pte(pte, mk_pte(pg[2], PAGE_KERNEL));
+	lguest_hcall(LHCALL_FLUSH_TLB_ONE, (unsigned long)v, 0, 0, 0);
+	seen[2] = READ_ONCE(*v);
+
+	set_pte(pte, mk_pte(pg[0], PAGE_KERNEL));
+	preempt_disable();
+	__flush_tlb_all();
+	preempt_enable();
+	vunmap(v);
+	if (seen[0] == 0x1000 && seen[1] == 0x1001 && seen[2] == 0x1002)
+		pr_info("lg_hostile: kernel-remap: each page seen after its flush\n");
+	else
+		pr_err("lg_hostile: kernel-remap: read %#x %#x %#x, not 0x1000 0x1001 0x1002\n",
+		       seen[0], seen[1], seen[2]);
+out:
+	for (i = 0; i < ARRAY_SIZE(pg); i++)
+		if (pg[i])
+			__free_page(pg[i]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -501,6 +557,7 @@ static const struct {
 	{ "percpu-write", percpu_write },
 	{ "percpu-read", percpu_read },
 	{ "state-page", state_page },
+	{ "kernel-remap", kernel_remap },
 };
 
 static int __init lg_hostile_init(void)
