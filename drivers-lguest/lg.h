@@ -123,6 +123,7 @@ enum lguest_stat {
 	LGS_REVALIDATE,		/* shadow user halves checked */
 	LGS_PREFAULTED,		/* shadow entries filled beside a fault */
 	LGS_PINNED,		/* guest pages pinned (each once) */
+	LGS_REFILLED,		/* shadow entries filled again at a flush */
 	LGUEST_NR_STATS
 };
 

@@ -580,6 +580,37 @@ static void flush_one(pgd_t *pgdir, unsigned long vaddr)
 	sptes[pte_i] = __pte(0);
 }
 
+/*
+ * H:412 Flushed and filled again.  Linux flushes a user page after it
+ * changed its present entry: mprotect() making it read-only or writable
+ * again, fork() write-protecting it.  Left empty, the shadow entry costs
+ * a fault at the next touch; so we fill it from the guest's new entry at
+ * once, by the rule of prefault(): only if the guest's entry is present
+ * and already accessed, and writable only if dirty, so that accessed and
+ * dirty bits the guest clears come back as they should.  An entry the
+ * guest cleared before flushing (munmap(), copy on write) stays empty,
+ * and so does one under a page directory entry that changed.
+ */
+static void refill_one(struct lguest *lg, unsigned long vaddr)
+{
+	unsigned int pgd_i = vaddr >> PGDIR_SHIFT;
+	unsigned int pte_i = (vaddr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
+	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
+	pgd_t *pgdir = cur_pgdir(lg);
+	u32 gpgd, gpte;
+
+	if (!(pgd_val(pgdir[pgd_i]) & _PAGE_PRESENT) ||
+	    !lgread(lg, &gpgd, lg->pgdirs[lg->pgdir_cur].gpgdir +
+		    pgd_i * sizeof(u32), sizeof(gpgd)) ||
+	    gpgd != source_of(pgdir)[pgd_i] ||
+	    !lgread(lg, &gpte, (gpgd & PAGE_MASK) + pte_i * sizeof(u32),
+		    sizeof(gpte)) ||
+	    (gpte & want) != want || (gpte >> PAGE_SHIFT) >= lg->pfn_limit)
+		return;
+	if (install_pte(lg, shadow_ptes(pgdir[pgd_i]), pte_i, gpgd, gpte, false))
+		lg_count(lg, LGS_REFILLED);
+}
+
 /* LHCALL_FLUSH_TLB_ONE: a kernel address is flushed in every shadow. */
 void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr)
 {
@@ -587,8 +618,12 @@ void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr)
 
 	if (pgd_i == SWITCHER_PGD_INDEX)
 		return;
-	flush_one(pgd_i < lg->kernel_pgd ? cur_pgdir(lg) : lg->kernel_pgdir,
-		  vaddr);
+	if (pgd_i >= lg->kernel_pgd) {
+		flush_one(lg->kernel_pgdir, vaddr);
+		return;
+	}
+	flush_one(cur_pgdir(lg), vaddr);
+	refill_one(lg, vaddr);
 }
 
 /*

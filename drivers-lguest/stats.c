@@ -44,6 +44,7 @@ static const char *const stat_names[LGUEST_NR_STATS] = {
 	[LGS_REVALIDATE]	= "shadow_revalidations",
 	[LGS_PREFAULTED]	= "shadow_ptes_prefaulted",
 	[LGS_PINNED]		= "pages_pinned",
+	[LGS_REFILLED]		= "shadow_ptes_refilled",
 };
 
 static const char *const hcall_names[LGUEST_HCALLS] = {

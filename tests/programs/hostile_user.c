@@ -3,7 +3,10 @@
  * Forbidden things a program in an lguest guest may try: instructions
  * that would leave ring 3 without the IDT (SYSENTER, SYSCALL), gates and
  * segments of the guest kernel and of the host's Switcher, privileged
- * instructions, and the Switcher's and the kernel's memory.
+ * instructions, and the Switcher's and the kernel's memory; and a page
+ * of its own after mprotect() took away the right to write or to read it
+ * (the host fills a flushed shadow entry again from the new guest entry,
+ * and must not fill in more than the entry allows).
  *
  * Each case runs in a child of its own and must end in a signal (the
  * guest kernel's answer to the fault the CPU raised); a child that exits
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +80,23 @@ static void do_write_kernel(void)
 	*(volatile unsigned int *)0xc1000000 = 0;
 }
 
+/* A page written (so mapped writable), then made read-only or no-access. */
+static volatile char *page_then(int prot)
+{
+	volatile char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		_exit(2);
+	p[0] = 1;
+	if (mprotect((void *)p, 4096, prot))
+		_exit(2);
+	return p;
+}
+
+static void do_write_readonly(void)	{ page_then(PROT_READ)[0] = 2; }
+static void do_read_noaccess(void)	{ (void)page_then(PROT_NONE)[0]; }
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -95,6 +116,8 @@ static const struct {
 	{ "iret-to-ring1", do_iret_ring1 },
 	{ "read-switcher", do_read_switcher },
 	{ "write-kernel", do_write_kernel },
+	{ "write-after-mprotect-read", do_write_readonly },
+	{ "read-after-mprotect-none", do_read_noaccess },
 };
 
 int main(void)
