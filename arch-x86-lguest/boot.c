@@ -337,8 +337,9 @@ static void lguest_cpuid(unsigned int *ax, unsigned int *bx,
  * the kernel wrote and give it back.  cr2 is the faulting address, which
  * the host stores in lguest_data before it passes us a page fault.  cr3
  * is the page table root: loading it is a hypercall, after which the host
- * shadows our new tables (and forgets our old user mappings, as the TLB
- * would).
+ * shadows our new tables (it keeps the shadows of a few page directories,
+ * and checks a kept one against our tables when we load it again: see
+ * H:415 in the host's page_tables.c).
  */
 static unsigned long current_cr0, current_cr3;
 
@@ -399,29 +400,28 @@ static void lguest_end_context_switch(struct task_struct *next)
  * With the page directory goes which version of it this is (see H:415 in
  * the host's page_tables.c): its mm's never reused id and its TLB
  * generation, from which the host knows whether the page tables changed
- * since it last saw them.  The kernel's own page directories have no mm
- * of their own; id 0 means "don't know".
+ * since it last saw them.  The kernel's own page directory
+ * (swapper_pg_dir, init_mm's, which also stands alone early in boot,
+ * before there are struct pages) has no version; id 0 means "don't know".
  */
 static void lguest_write_cr3(unsigned long cr3)
 {
 	unsigned long pfn = PFN_DOWN(cr3);
-	struct mm_struct *mm = NULL;
+	struct mm_struct *mm;
 	u64 id = 0, gen = 0;
 
-	/* Early in boot there are no struct pages yet, only swapper_pg_dir. */
-	if (cr3 != __pa_symbol(swapper_pg_dir) && pfn_valid(pfn))
-		mm = pgd_page_get_mm(pfn_to_page(pfn));
-	if (mm && mm != &init_mm) {
-		id = mm->context.ctx_id;
-		gen = atomic64_read(&mm->context.tlb_gen);
-	}
 	current_cr3 = cr3;
-	if (lguest_in_switch)
-		async_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
-			    upper_32_bits(id), lower_32_bits(gen));
-	else
-		lguest_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
-			     upper_32_bits(id), lower_32_bits(gen));
+	if (cr3 != __pa_symbol(swapper_pg_dir) && pfn_valid(pfn)) {
+		mm = pgd_page_get_mm(pfn_to_page(pfn));
+		if (mm) {
+			id = mm->context.ctx_id;
+			gen = atomic64_read(&mm->context.tlb_gen);
+		}
+	}
+	async_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
+		    upper_32_bits(id), lower_32_bits(gen));
+	if (!lguest_in_switch)
+		flush_async_hcalls();
 }
 
 /*

@@ -200,61 +200,52 @@ static void revalidate_ptes(struct lguest *lg, pte_t *sptes, const u32 *gpte)
 	}
 }
 
+/* Drop shadow page table i: of one process, or a shared kernel one. */
+static void drop_table(struct lguest *lg, pgd_t *tables, unsigned int i)
+{
+	if (tables == lg->kernel_pgdir)
+		release_kernel_table(lg, i);
+	else
+		release_pte_page(lg, tables, i);
+}
+
 /*
- * The user half of a shadow against the guest's tables as they are now:
- * a page table whose guest page directory entry changed goes entirely,
- * and of the rest, each entry whose guest entry changed.  Two pages of
- * scratch hold the guest's page directory and one page table at a time.
+ * Entries from..to-1 of a shadow page directory (a process's user half,
+ * or the shared kernel half) against the guest's page directory gpgdir as
+ * it is now: a page table whose guest page directory entry changed goes
+ * entirely, and of the rest, each entry whose guest entry changed.  Two
+ * pages of scratch hold the guest's page directory and one page table at
+ * a time.
  */
-static void revalidate_user(struct lguest *lg, struct lguest_pgdir *pd)
+static void revalidate(struct lguest *lg, pgd_t *tables, unsigned long gpgdir,
+		       unsigned int from, unsigned int to)
 {
 	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
-	const u32 *src_pgd = source_of(pd->pgdir);
+	const u32 *src_pgd = source_of(tables);
 	unsigned int i;
 
-	lg_count(lg, LGS_REVALIDATE);
-	if (!lgread(lg, gpgd, pd->gpgdir, lg->kernel_pgd * sizeof(u32)))
+	if (from >= to || !lgread(lg, gpgd + from, gpgdir + from * sizeof(u32),
+				  (to - from) * sizeof(u32)))
 		return;
-	for (i = 0; i < lg->kernel_pgd; i++) {
-		if (!(pgd_val(pd->pgdir[i]) & _PAGE_PRESENT))
+	for (i = from; i < to; i++) {
+		if (!(pgd_val(tables[i]) & _PAGE_PRESENT))
 			continue;
 		if (gpgd[i] != src_pgd[i]) {
-			release_pte_page(lg, pd->pgdir, i);
+			drop_table(lg, tables, i);
 			continue;
 		}
 		/* Unchanged, so still inside guest memory. */
 		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
 			return;
-		revalidate_ptes(lg, shadow_ptes(pd->pgdir[i]), gpte);
+		revalidate_ptes(lg, shadow_ptes(tables[i]), gpte);
 	}
 }
 
-/*
- * The same for the shared kernel half, against the page directory the
- * guest runs on now: for a kernel flush, which usually follows a change
- * to a few kernel entries (and never the whole half).
- */
-static void revalidate_kernel(struct lguest *lg)
+/* The user half of one process's shadow. */
+static void revalidate_user(struct lguest *lg, struct lguest_pgdir *pd)
 {
-	unsigned long from = lg->pgdirs[lg->pgdir_cur].gpgdir +
-			     lg->kernel_pgd * sizeof(u32);
-	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
-	const u32 *src_pgd = source_of(lg->kernel_pgdir);
-	unsigned int i, n = SWITCHER_PGD_INDEX - lg->kernel_pgd;
-
-	if (!n || !lgread(lg, gpgd + lg->kernel_pgd, from, n * sizeof(u32)))
-		return;
-	for (i = lg->kernel_pgd; i < SWITCHER_PGD_INDEX; i++) {
-		if (!(pgd_val(lg->kernel_pgdir[i]) & _PAGE_PRESENT))
-			continue;
-		if (gpgd[i] != src_pgd[i]) {
-			release_kernel_table(lg, i);
-			continue;
-		}
-		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
-			return;
-		revalidate_ptes(lg, shadow_ptes(lg->kernel_pgdir[i]), gpte);
-	}
+	lg_count(lg, LGS_REVALIDATE);
+	revalidate(lg, pd->pgdir, pd->gpgdir, 0, lg->kernel_pgd);
 }
 
 /*
@@ -438,12 +429,8 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 	 */
 	tables = pgd_i < lg->kernel_pgd ? pgdir : lg->kernel_pgdir;
 	if ((pgd_val(tables[pgd_i]) & _PAGE_PRESENT) &&
-	    source_of(tables)[pgd_i] != gpgd) {
-		if (tables == pgdir)
-			release_pte_page(lg, pgdir, pgd_i);
-		else
-			release_kernel_table(lg, pgd_i);
-	}
+	    source_of(tables)[pgd_i] != gpgd)
+		drop_table(lg, tables, pgd_i);
 	if (!(pgd_val(tables[pgd_i]) & _PAGE_PRESENT)) {
 		if (lg->shadow_pages >= LGUEST_MAX_SHADOW_PAGES)
 			shrink_shadows(lg);
@@ -563,9 +550,13 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir,
  */
 void guest_flush_tlb(struct lguest *lg, bool kernel)
 {
-	revalidate_user(lg, &lg->pgdirs[lg->pgdir_cur]);
+	struct lguest_pgdir *pd = &lg->pgdirs[lg->pgdir_cur];
+
+	revalidate_user(lg, pd);
+	/* After a change to a few kernel entries (never the whole half). */
 	if (kernel)
-		revalidate_kernel(lg);
+		revalidate(lg, lg->kernel_pgdir, pd->gpgdir, lg->kernel_pgd,
+			   SWITCHER_PGD_INDEX);
 }
 
 static void flush_one(pgd_t *pgdir, unsigned long vaddr)
