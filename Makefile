@@ -10,6 +10,8 @@
 #                     slow, not part of make check (see README)
 #   make check-debug  the lguest stage on a debug kernel as host; slow,
 #                     not part of make check (see README)
+#   make check-baseline main and pae against the same kernels without
+#                     PARAVIRT_XXL; not part of make check (see README)
 #   make check-bisect build the kernel after every patch of the series
 #   make bench        numbers: guest disk and boot against the host's
 #   make patches      regenerate the add-file patches from the folders
@@ -22,7 +24,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: all deps tree patches kernel launcher demo check check-guest check-debian check-debug check-bisect bench clean distclean
+.PHONY: all deps tree patches kernel launcher demo check check-guest check-debian check-debug check-baseline check-bisect bench clean distclean
 
 all: kernel
 
@@ -63,6 +65,10 @@ check-debian: kernel
 # The lguest stage on a debug host (lockdep, UBSAN, KFENCE, kmemleak...).
 check-debug: kernel
 	@$(S)/check.sh debug
+
+# Four kernel builds and their boot tests; the selftests compared.
+check-baseline: deps
+	@$(S)/check.sh baseline
 
 bench: kernel
 	@$(S)/bench.sh
