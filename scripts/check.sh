@@ -1102,6 +1102,19 @@ build_variants() {
 }
 is_built() { [[ " ${built[*]} " == *" $1 "* ]]; }
 
+# boot_variants V...: the boot test of each variant that built.
+boot_variants() {
+	local v
+	for v in "$@"; do
+		if is_built "$v"; then
+			rm -f "$LOGS/selftests-$v.txt"
+			boot_test "$v"
+		else
+			skip "boot $v" "the $v kernel did not build"
+		fi
+	done
+}
+
 # The XXL kernels must behave like the ones without it, natively: same
 # selftest results, test for test (a known failure must also fail on the
 # baseline).
@@ -1128,14 +1141,7 @@ compare_baselines() {
 if [ "$ONLY" = baseline ]; then
 	build_variants main noxxl pae pae-noxxl
 	initramfs_step || finish
-	for v in main noxxl pae pae-noxxl; do
-		if is_built "$v"; then
-			rm -f "$LOGS/selftests-$v.txt"
-			boot_test "$v"
-		else
-			skip "boot $v" "the $v kernel did not build"
-		fi
-	done
+	boot_variants main noxxl pae pae-noxxl
 	compare_baselines
 	finish
 fi
@@ -1285,14 +1291,7 @@ fi
 is_built distro && distro_prepare
 initramfs_step || finish
 
-for v in $VARIANTS; do
-	if is_built "$v"; then
-		rm -f "$LOGS/selftests-$v.txt"
-		boot_test "$v"
-	else
-		skip "boot $v" "the $v kernel did not build"
-	fi
-done
+boot_variants $VARIANTS
 
 if is_built main; then
 	lguest_stage
