@@ -10,7 +10,8 @@
 # does can reach this machine's network.  -no-reboot turns the reboot at
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
 # longer than TIMEOUT seconds is killed and reported, with where its CPU
-# was at that moment (from QEMU's monitor, in LOG.hang; the instruction
+# was at that moment (from QEMU's monitor, in LOG.hang: registers twice,
+# a second apart, and the PIC; the instruction
 # pointer, with its symbol in the kernel's vmlinux, at the end of LOG).
 #
 # SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512),
@@ -49,7 +50,13 @@ exec 3<>"$mon.in"
 # hang_report: where the CPU is, from the monitor, before we kill QEMU.
 hang_report() {
 	local eip sym vmlinux
-	printf 'info registers\nx/8i $eip\n' >&3
+	# Two samples a second apart, and the interrupt controller: whether
+	# the CPU still moves, and whether an interrupt is stuck in service.
+	{
+		printf 'info registers\nx/8i $eip\ninfo pic\ninfo irq\n' >&3
+		sleep 1
+		printf 'info registers\nx/8i $eip\n' >&3
+	} &
 	timeout 5 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
 	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | tail -n 1)
 	vmlinux=$(dirname "$kernel")/vmlinux
