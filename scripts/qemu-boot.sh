@@ -11,7 +11,8 @@
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
 # longer than TIMEOUT seconds is killed and reported, with where its CPU
 # was at that moment (from QEMU's monitor, in LOG.hang: registers twice,
-# a second apart, and the PIC; the instruction
+# a second apart, the PIC and local APIC, then once more after an NMI;
+# the instruction
 # pointer, with its symbol in the kernel's vmlinux, at the end of LOG).
 #
 # SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512),
@@ -50,15 +51,23 @@ exec 3<>"$mon.in"
 # hang_report: where the CPU is, from the monitor, before we kill QEMU.
 hang_report() {
 	local eip sym vmlinux
-	# Two samples a second apart, and the interrupt controller: whether
-	# the CPU still moves, and whether an interrupt is stuck in service.
+	# Two samples a second apart, and the interrupt controllers: whether
+	# the CPU still moves, and whether an interrupt is stuck in service
+	# or pending but never taken.  Then an NMI, which the CPU takes
+	# whatever its interrupt flag (the kernel says so on the console),
+	# and the counters again: whether the CPU takes interrupts at all.
 	{
-		printf 'info registers\nx/8i $eip\ninfo pic\ninfo irq\n' >&3
+		printf 'info registers\nx/8i $eip\ninfo pic\ninfo lapic\ninfo irq\n' >&3
 		sleep 1
 		printf 'info registers\nx/8i $eip\n' >&3
+		sleep 1
+		printf 'nmi\n' >&3
+		sleep 2
+		printf 'info registers\ninfo pic\ninfo irq\n' >&3
 	} &
-	timeout 5 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
-	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | tail -n 1)
+	timeout 8 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
+	# The second sample, the last before the NMI.
+	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | sed -n 2p)
 	vmlinux=$(dirname "$kernel")/vmlinux
 	if [ -n "$eip" ] && [ -f "$vmlinux" ]; then
 		# nm prints 8 hex digits, as QEMU does: compare them as strings.
@@ -66,7 +75,7 @@ hang_report() {
 			awk -v e="$eip" '$1 <= e { s = $3; b = $1 } END { if (s) print s, b }')
 		[ -n "$sym" ] && sym="${sym% *}+$(printf '%#x' $((16#$eip - 16#${sym#* })))"
 	fi
-	echo "qemu: at ${timeout}s the CPU was at EIP=${eip:-?} ${sym:-} ($(sed -n 's/^CS =\([0-9a-f]*\).*/CS=\1/p' "$log.hang" | tail -n 1); all registers in ${log##*/}.hang)"
+	echo "qemu: at ${timeout}s the CPU was at EIP=${eip:-?} ${sym:-} ($(sed -n 's/^CS =\([0-9a-f]*\).*/CS=\1/p' "$log.hang" | sed -n 2p); all registers in ${log##*/}.hang)"
 }
 
 "${qemu[@]}" -monitor "pipe:$mon" -serial "file:$log" </dev/null >"$log.qemu" 2>&1 &
