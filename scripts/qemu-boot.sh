@@ -11,8 +11,8 @@
 # the end of /init (or a panic, with panic=-1) into QEMU exiting.  A run
 # longer than TIMEOUT seconds is killed and reported, with where its CPU
 # was at that moment (from QEMU's monitor, in LOG.hang: registers twice,
-# a second apart, the PIC and local APIC, then once more after an NMI;
-# the instruction
+# a second apart, the PIC and local APIC, then once more after a pause
+# and resume and again after an NMI; the instruction
 # pointer, with its symbol in the kernel's vmlinux, at the end of LOG).
 #
 # SMP=N gives the machine N CPUs (default 1), MEM=N megabytes (default 512),
@@ -22,7 +22,9 @@
 # QEMU_EXTRA="-d cpu_reset -D FILE" adds options to QEMU's command line.
 # LGTEST_INTERACTIVE=1 connects the console to the terminal instead.
 # NMI_AT=TEXT sends the machine NMI_COUNT NMIs (default 10) through the
-# monitor, one a second, as soon as TEXT is in the log.
+# monitor, one a second, as soon as TEXT is in the log.  KICK_AFTER=S
+# pauses and resumes a machine whose console has been silent for S
+# seconds (default 60; 0 never), for a QEMU problem (see below).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -53,19 +55,26 @@ hang_report() {
 	local eip sym vmlinux
 	# Two samples a second apart, and the interrupt controllers: whether
 	# the CPU still moves, and whether an interrupt is stuck in service
-	# or pending but never taken.  Then an NMI, which the CPU takes
-	# whatever its interrupt flag (the kernel says so on the console),
-	# and the counters again: whether the CPU takes interrupts at all.
+	# or pending but never taken.  Then a pause and resume, after which
+	# QEMU looks at its pending interrupts again (see KICK_AFTER below),
+	# and an NMI, which the CPU takes whatever its interrupt flag (the
+	# kernel says so on the console), each followed by the counters:
+	# whether the machine moves again, and whether it takes interrupts
+	# at all.
 	{
 		printf 'info registers\nx/8i $eip\ninfo pic\ninfo lapic\ninfo irq\n' >&3
 		sleep 1
 		printf 'info registers\nx/8i $eip\n' >&3
 		sleep 1
+		printf 'stop\ncont\n' >&3
+		sleep 3
+		printf 'info registers\ninfo pic\ninfo irq\n' >&3
+		sleep 1
 		printf 'nmi\n' >&3
 		sleep 2
 		printf 'info registers\ninfo pic\ninfo irq\n' >&3
 	} &
-	timeout 8 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
+	timeout 12 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
 	# The second sample, the last before the NMI.
 	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | sed -n 2p)
 	vmlinux=$(dirname "$kernel")/vmlinux
@@ -85,11 +94,26 @@ trap 'kill -9 $pid 2>/dev/null; rm -f "$mon.in" "$mon.out"' EXIT
 trap 'exit 130' INT TERM HUP
 end=$((SECONDS + timeout))
 nmis=0
+# QEMU 7.2's TCG can leave an interrupt pending and never look at it
+# again while the CPU spins in a loop that jumps to itself (README,
+# "Known problem"); the machine then stops for good.  Pausing and
+# resuming it makes QEMU look at its pending interrupts, and changes
+# nothing the machine can see (its clocks stop meanwhile).  So a console
+# silent for KICK_AFTER seconds (default 60; 0: never) gets that, and
+# the log says so at the end.
+kicks=0 size=0 quiet=0
 while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
 	if [ -n "${NMI_AT:-}" ] && [ $nmis -lt "${NMI_COUNT:-10}" ] &&
 	   grep -qF -- "$NMI_AT" "$log" 2>/dev/null; then
 		printf 'nmi\n' >&3
 		nmis=$((nmis + 1))
+	fi
+	now=$(stat -c %s "$log" 2>/dev/null || echo 0)
+	if [ "$now" != "$size" ]; then
+		size=$now quiet=0
+	elif [ "${KICK_AFTER:-60}" -gt 0 ] && [ $((quiet += 1)) -ge "${KICK_AFTER:-60}" ]; then
+		printf 'stop\ncont\n' >&3
+		kicks=$((kicks + 1)) quiet=0
 	fi
 	sleep 1
 done
@@ -108,6 +132,9 @@ fi
 rm -f "$mon.in" "$mon.out"
 # The serial console ends lines with CR LF; keep plain LF for grep -x.
 sed -i 's/\r$//' "$log"
+if [ $kicks -gt 0 ]; then
+	echo "qemu: paused and resumed $kicks times after ${KICK_AFTER:-60} s of silence" >> "$log"
+fi
 if [ $rc = 124 ]; then
 	echo "qemu: killed after ${timeout}s" >> "$log"
 	echo "$report" >> "$log"
