@@ -75,7 +75,7 @@ hang_report() {
 		printf 'info registers\ninfo pic\ninfo irq\n' >&3
 	} &
 	timeout 12 cat "$mon.out" 2>/dev/null | sed 's/\x1b\[[0-9]*[A-Za-z]//g' >"$log.hang"
-	# The second sample, the last before the NMI.
+	# The second sample, the last before the pause and the NMI.
 	eip=$(sed -n 's/^EIP=\([0-9a-f]*\).*/\1/p' "$log.hang" | sed -n 2p)
 	vmlinux=$(dirname "$kernel")/vmlinux
 	if [ -n "$eip" ] && [ -f "$vmlinux" ]; then
@@ -94,9 +94,9 @@ trap 'kill -9 $pid 2>/dev/null; rm -f "$mon.in" "$mon.out"' EXIT
 trap 'exit 130' INT TERM HUP
 end=$((SECONDS + timeout))
 nmis=0
-# QEMU 7.2's TCG can leave an interrupt pending and never look at it
-# again while the CPU spins in a loop that jumps to itself (README,
-# "Known problem"); the machine then stops for good.  Pausing and
+# QEMU 7.2's TCG can, we think, leave an interrupt pending and never
+# look at it again while the CPU spins in a loop that jumps to itself
+# (README, "Known problem"); the machine then stops for good.  Pausing and
 # resuming it makes QEMU look at its pending interrupts, and changes
 # nothing the machine can see (its clocks stop meanwhile).  So a console
 # silent for KICK_AFTER seconds (default 60; 0: never) gets that, and
