@@ -101,7 +101,8 @@ nmis=0
 # nothing the machine can see (its clocks stop meanwhile).  So a console
 # silent for KICK_AFTER seconds (default 60; 0: never) gets that, and
 # the log says so at the end.
-kicks=0 size=0 quiet=0
+kick_after=${KICK_AFTER:-60}
+kicks=0 size=0 since=$SECONDS
 while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
 	if [ -n "${NMI_AT:-}" ] && [ $nmis -lt "${NMI_COUNT:-10}" ] &&
 	   grep -qF -- "$NMI_AT" "$log" 2>/dev/null; then
@@ -110,10 +111,10 @@ while kill -0 $pid 2>/dev/null && [ $SECONDS -lt $end ]; do
 	fi
 	now=$(stat -c %s "$log" 2>/dev/null || echo 0)
 	if [ "$now" != "$size" ]; then
-		size=$now quiet=0
-	elif [ "${KICK_AFTER:-60}" -gt 0 ] && [ $((quiet += 1)) -ge "${KICK_AFTER:-60}" ]; then
+		size=$now since=$SECONDS
+	elif [ "$kick_after" -gt 0 ] && [ $((SECONDS - since)) -ge "$kick_after" ]; then
 		printf 'stop\ncont\n' >&3
-		kicks=$((kicks + 1)) quiet=0
+		kicks=$((kicks + 1)) since=$SECONDS
 	fi
 	sleep 1
 done
@@ -133,7 +134,7 @@ rm -f "$mon.in" "$mon.out"
 # The serial console ends lines with CR LF; keep plain LF for grep -x.
 sed -i 's/\r$//' "$log"
 if [ $kicks -gt 0 ]; then
-	echo "qemu: paused and resumed $kicks times after ${KICK_AFTER:-60} s of silence" >> "$log"
+	echo "qemu: paused and resumed $kicks times after $kick_after s of silence" >> "$log"
 fi
 if [ $rc = 124 ]; then
 	echo "qemu: killed after ${timeout}s" >> "$log"
