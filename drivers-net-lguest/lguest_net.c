@@ -23,7 +23,8 @@
  * while the interface is down: a Launcher may be about to fill one that
  * it took just before we unbound them, and must not write into memory
  * that has gone back to the allocator.  Frames are copied out of them
- * into fresh sk_buffs in our NAPI poll.
+ * into fresh sk_buffs in our NAPI poll.  A frame to send is copied into
+ * a buffer of the same kind, whatever pages its sk_buff has it in.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -50,6 +51,7 @@ struct lguest_net {
 	void *rx_buf[LGUEST_NET_RX_BUFS];
 	unsigned int rx_next;		/* where we look for a frame first */
 	struct lguest_dma *tx;		/* the frame being sent */
+	void *tx_buf;			/* and where it is */
 };
 
 static unsigned long slot_key(const struct lguest_net *ln, unsigned int i)
@@ -86,9 +88,9 @@ static bool lguest_net_wants(const struct lguest_net *ln, unsigned int i,
 }
 
 /*
- * Frames live in buffers of the kernel's direct map, physically
- * contiguous; a DMA section is at most a page, so a frame is one section
- * per page it touches.
+ * Frames live in buffers of whole pages of the kernel's direct map,
+ * physically contiguous; a DMA section is at most a page, so a frame is
+ * one section per page, and the biggest takes all LGUEST_DMA_SECTIONS.
  */
 static void lguest_net_sections(struct lguest_dma *dma, void *buf,
 				unsigned int len)
@@ -107,9 +109,12 @@ static void lguest_net_sections(struct lguest_dma *dma, void *buf,
 }
 
 /*
- * Sending: the frame (linear, so contiguous) is sent to each station
- * that wants it.  Each hypercall copies it before it returns, so we are
- * done with the skb at the end.
+ * Sending: the frame is copied into our transmit buffer (from the
+ * sk_buff's pages, wherever they are: we take scattered and high-memory
+ * sk_buffs) and sent to each station that wants it.  Each hypercall
+ * copies it before it returns, so the buffer is free again at the end.
+ * The stack calls us for one frame at a time (we have one queue and take
+ * its lock), so one buffer is enough.
  */
 static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -118,13 +123,13 @@ static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	const u8 *dest;
 	unsigned int i;
 
-	if (skb_linearize(skb) || skb->len < ETH_HLEN ||
-	    skb->len > ln->buf_len) {
+	if (skb->len < ETH_HLEN || skb->len > ln->buf_len ||
+	    skb_copy_bits(skb, 0, ln->tx_buf, skb->len)) {
 		DEV_STATS_INC(dev, tx_dropped);
 		goto out;
 	}
-	dest = eth_hdr(skb)->h_dest;
-	lguest_net_sections(ln->tx, skb->data, skb->len);
+	dest = ((const struct ethhdr *)ln->tx_buf)->h_dest;
+	lguest_net_sections(ln->tx, ln->tx_buf, skb->len);
 
 	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
 		if (!lguest_net_wants(ln, i, dest))
@@ -175,6 +180,41 @@ static int lguest_net_next_full(struct lguest_net *ln)
 	return -1;
 }
 
+/*
+ * A frame as an sk_buff: the first bytes (at least the headers that the
+ * stack looks at first) in its head, the rest in pages of its own.  A
+ * big frame in one linear buffer would take twice its size from the
+ * allocator, and TCP counts that against its window.
+ */
+#define LGUEST_NET_HEAD	256
+
+static struct sk_buff *lguest_net_skb(struct napi_struct *napi,
+				      const void *buf, unsigned int len)
+{
+	unsigned int head = min(len, LGUEST_NET_HEAD), off, n;
+	struct sk_buff *skb;
+	struct page *page;
+
+	BUILD_BUG_ON(DIV_ROUND_UP(LGUEST_NET_BIG_MTU + ETH_HLEN + VLAN_HLEN -
+				  LGUEST_NET_HEAD, PAGE_SIZE) > MAX_SKB_FRAGS);
+	skb = napi_alloc_skb(napi, head);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, buf, head);
+	for (off = head; off < len; off += n) {
+		n = min_t(unsigned int, len - off, PAGE_SIZE);
+		page = dev_alloc_page();
+		if (!page) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		memcpy(page_address(page), buf + off, n);
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, n,
+				PAGE_SIZE);
+	}
+	return skb;
+}
+
 static int lguest_net_poll(struct napi_struct *napi, int budget)
 {
 	struct lguest_net *ln = container_of(napi, struct lguest_net, napi);
@@ -190,9 +230,8 @@ static int lguest_net_poll(struct napi_struct *napi, int budget)
 		if (len < ETH_HLEN || len > ln->buf_len) {
 			DEV_STATS_INC(dev, rx_length_errors);
 		} else {
-			skb = napi_alloc_skb(napi, len);
+			skb = lguest_net_skb(napi, ln->rx_buf[n], len);
 			if (skb) {
-				skb_put_data(skb, ln->rx_buf[n], len);
 				skb->protocol = eth_type_trans(skb, dev);
 				DEV_STATS_INC(dev, rx_packets);
 				DEV_STATS_ADD(dev, rx_bytes, len);
@@ -263,7 +302,7 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	struct device *d = &ldev->dev;
 	struct net_device *dev;
 	struct lguest_net *ln;
-	unsigned int i;
+	unsigned int i, order;
 	int err;
 
 	if ((ldev->desc->features & LGUEST_NET_SLOT_MASK) >= LGUEST_NET_SLOTS)
@@ -288,14 +327,22 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	if (IS_ERR(ln->slots))
 		return PTR_ERR(ln->slots);
 
-	/* Buffers in the kernel's direct map, so __pa() works for DMA. */
+	/*
+	 * Buffers in the kernel's direct map, so __pa() works for DMA, and of
+	 * whole pages, so that the biggest frame fits one DMA's sections.
+	 */
+	BUILD_BUG_ON(LGUEST_NET_BIG_MTU + ETH_HLEN + VLAN_HLEN >
+		     LGUEST_DMA_SECTIONS * PAGE_SIZE);
+	order = get_order(ln->buf_len);
 	ln->tx = devm_kzalloc(d, sizeof(*ln->tx), GFP_KERNEL);
+	ln->tx_buf = (void *)devm_get_free_pages(d, GFP_KERNEL, order);
 	ln->rx = devm_kcalloc(d, LGUEST_NET_RX_BUFS, sizeof(*ln->rx),
 			      GFP_KERNEL);
-	if (!ln->tx || !ln->rx)
+	if (!ln->tx || !ln->tx_buf || !ln->rx)
 		return -ENOMEM;
 	for (i = 0; i < LGUEST_NET_RX_BUFS; i++) {
-		ln->rx_buf[i] = devm_kmalloc(d, ln->buf_len, GFP_KERNEL);
+		ln->rx_buf[i] = (void *)devm_get_free_pages(d, GFP_KERNEL,
+							    order);
 		if (!ln->rx_buf[i])
 			return -ENOMEM;
 		lguest_net_sections(&ln->rx[i], ln->rx_buf[i], ln->buf_len);
@@ -310,6 +357,9 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	}
 	ln->slots[ln->slot].flags = 0;
 	dev->netdev_ops = &lguest_net_ops;
+	/* Any sk_buff will do: lguest_net_xmit() copies it whole. */
+	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA;
+	dev->hw_features |= NETIF_F_SG;
 	netif_napi_add(dev, &ln->napi, lguest_net_poll);
 
 	err = lguest_setup_irq(ln->irq);

@@ -529,7 +529,7 @@ lguest_net() {
 
 	f1=$(net_guest_log "$log" n1) f2=$(net_guest_log "$log" n2)
 	net_rc "--sharenet, two guests" "$log" "$token" n1 n2
-	net_mtu "--sharenet" "$f1" 16384
+	net_mtu "--sharenet" "$f1" 65518
 	net_pings "--sharenet, two guests: each pings the other; ARP (a broadcast) finds its MAC" "$f1" "$f2"
 	net_pings "--sharenet, two guests: and the other way" "$f2" "$f1"
 	net_transfer "--sharenet, guest n2 to guest n1" "$f2" send "$f1" recv
@@ -550,7 +550,7 @@ lguest_net() {
 
 	f1=$(net_guest_log "$log" t1)
 	net_rc "--tunnet=192.168.19.1" "$log" "$token" t1
-	net_mtu "--tunnet=192.168.19.1" "$f1" 16384
+	net_mtu "--tunnet=192.168.19.1" "$f1" 65518
 	if grep -qx "LGTEST: net ping 192.168.19.1 yes" "$f1" &&
 	   grep -qx "LGTEST: net host ping 192.168.19.2 yes" "$host"; then
 		pass "net: --tunnet: the guest pings the host's tap address, and the host pings the guest"
