@@ -197,8 +197,9 @@ void release_all_dma(struct lguest *lg)
 
 /*
  * Read and check one struct lguest_dma: every section within guest
- * memory and at most a page long.  Returns the number of sections, or -1
- * after stopping the guest.
+ * memory.  A section is any run of guest-physical memory (its length is
+ * a __u16): we copy it through the Launcher's mapping a page at a time.
+ * Returns the number of sections, or -1 after stopping the guest.
  */
 static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
 {
@@ -208,7 +209,7 @@ static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
 	if (!lgread(lg, dma, pa, sizeof(*dma)))
 		return -1;
 	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
-		if (dma->len[i] > PAGE_SIZE || dma->addr[i] >= limit ||
+		if (dma->addr[i] >= limit ||
 		    dma->len[i] > limit - dma->addr[i]) {
 			kill_guest(lg, "DMA section %u at %#x+%u is past guest memory",
 				   i, dma->addr[i], dma->len[i]);
@@ -285,7 +286,7 @@ static int read_remote_dma(struct lguest *rx, unsigned long pa,
 	    !remote_copy(rx, pa, dma, sizeof(*dma), false))
 		return -1;
 	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++)
-		if (dma->len[i] > PAGE_SIZE || dma->addr[i] >= limit ||
+		if (dma->addr[i] >= limit ||
 		    dma->len[i] > limit - dma->addr[i])
 			return -1;
 	return i;
@@ -312,6 +313,7 @@ static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
 	while (si < ns && di < nd) {
 		unsigned int n = min(src->len[si] - soff, dst->len[di] - doff);
 
+		n = min_t(unsigned int, n, PAGE_SIZE);	/* the bounce page */
 		if (!lgread(tx, bounce, src->addr[si] + soff, n) ||
 		    !write_remote(rx, dst->addr[di] + doff, bounce, n))
 			break;

@@ -88,9 +88,10 @@ static bool lguest_net_wants(const struct lguest_net *ln, unsigned int i,
 }
 
 /*
- * Frames live in buffers of whole pages of the kernel's direct map,
- * physically contiguous; a DMA section is at most a page, so a frame is
- * one section per page, and the biggest takes all LGUEST_DMA_SECTIONS.
+ * Our buffers are whole pages of the kernel's direct map, physically
+ * contiguous.  We give each page a section of its own (a section's
+ * length is a __u16, too short for a 64 KB buffer), so the biggest frame
+ * takes all LGUEST_DMA_SECTIONS.
  */
 static void lguest_net_sections(struct lguest_dma *dma, void *buf,
 				unsigned int len)
@@ -109,12 +110,44 @@ static void lguest_net_sections(struct lguest_dma *dma, void *buf,
 }
 
 /*
- * Sending: the frame is copied into our transmit buffer (from the
- * sk_buff's pages, wherever they are: we take scattered and high-memory
- * sk_buffs) and sent to each station that wants it.  Each hypercall
- * copies it before it returns, so the buffer is free again at the end.
- * The stack calls us for one frame at a time (we have one queue and take
- * its lock), so one buffer is enough.
+ * A frame to send, where the sk_buff has it: its head, then each of its
+ * fragments (physically contiguous, even when it spans the pages of a
+ * compound page), one section each.  False if there are too many pieces,
+ * or one too long for a section.
+ */
+static bool lguest_net_skb_sections(struct lguest_dma *dma,
+				    const struct sk_buff *skb)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int i, n = 0;
+
+	if (skb_has_frag_list(skb) || sh->nr_frags >= LGUEST_DMA_SECTIONS ||
+	    skb_headlen(skb) < ETH_HLEN || skb_headlen(skb) > U16_MAX)
+		return false;
+	memset(dma, 0, sizeof(*dma));
+	dma->addr[n] = virt_to_phys(skb->data);
+	dma->len[n++] = skb_headlen(skb);
+	for (i = 0; i < sh->nr_frags; i++) {
+		const skb_frag_t *f = &sh->frags[i];
+
+		if (!skb_frag_size(f))
+			continue;
+		if (skb_frag_size(f) > U16_MAX)
+			return false;
+		dma->addr[n] = page_to_phys(skb_frag_page(f)) + skb_frag_off(f);
+		dma->len[n++] = skb_frag_size(f);
+	}
+	return true;
+}
+
+/*
+ * Sending: the frame goes to each station that wants it, straight from
+ * the sk_buff's memory (we take scattered and high-memory sk_buffs), or,
+ * if it is in more pieces than a DMA has sections, copied into our
+ * transmit buffer first.  Each hypercall copies the frame before it
+ * returns, so we are done with both at the end.  The stack calls us for
+ * one frame at a time (we have one queue and take its lock), so one
+ * buffer is enough.
  */
 static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -123,13 +156,19 @@ static netdev_tx_t lguest_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	const u8 *dest;
 	unsigned int i;
 
-	if (skb->len < ETH_HLEN || skb->len > ln->buf_len ||
-	    skb_copy_bits(skb, 0, ln->tx_buf, skb->len)) {
+	if (skb->len < ETH_HLEN || skb->len > ln->buf_len) {
 		DEV_STATS_INC(dev, tx_dropped);
 		goto out;
 	}
-	dest = ((const struct ethhdr *)ln->tx_buf)->h_dest;
-	lguest_net_sections(ln->tx, ln->tx_buf, skb->len);
+	if (lguest_net_skb_sections(ln->tx, skb)) {
+		dest = ((const struct ethhdr *)skb->data)->h_dest;
+	} else if (!skb_copy_bits(skb, 0, ln->tx_buf, skb->len)) {
+		dest = ((const struct ethhdr *)ln->tx_buf)->h_dest;
+		lguest_net_sections(ln->tx, ln->tx_buf, skb->len);
+	} else {
+		DEV_STATS_INC(dev, tx_dropped);
+		goto out;
+	}
 
 	for (i = 0; i < LGUEST_NET_SLOTS; i++) {
 		if (!lguest_net_wants(ln, i, dest))
