@@ -23,8 +23,9 @@
  * while the interface is down: a Launcher may be about to fill one that
  * it took just before we unbound them, and must not write into memory
  * that has gone back to the allocator.  Frames are copied out of them
- * into fresh sk_buffs in our NAPI poll.  A frame to send is copied into
- * a buffer of the same kind, whatever pages its sk_buff has it in.
+ * into fresh sk_buffs in our NAPI poll.  A frame to send goes from its
+ * sk_buff's own memory, or, if that is in too many pieces, through one
+ * more buffer of the same kind.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -396,7 +397,7 @@ static int lguest_net_probe(struct lguest_device *ldev)
 	}
 	ln->slots[ln->slot].flags = 0;
 	dev->netdev_ops = &lguest_net_ops;
-	/* Any sk_buff will do: lguest_net_xmit() copies it whole. */
+	/* Any sk_buff will do: lguest_net_xmit() takes it in pieces. */
 	dev->features |= NETIF_F_SG | NETIF_F_HIGHDMA;
 	dev->hw_features |= NETIF_F_SG;
 	netif_napi_add(dev, &ln->napi, lguest_net_poll);
