@@ -301,7 +301,11 @@ static bool write_remote(struct lguest *rx, unsigned long pa, void *buf,
 /*
  * Copy the sender's sections into the receiver's, through a bounce page:
  * the sender's memory is ours, the receiver's is another process's.
- * Returns the bytes copied.
+ * Each write into the receiver's memory pins its page and takes its mm's
+ * lock, so we make as few as we can: we fill the bounce page with as
+ * much of the sender's data as the receiver's next section (or page)
+ * takes, from however many of its sections that needs, and write it in
+ * one go.  Returns the bytes copied.
  */
 static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
 		    struct lguest *rx, unsigned long rx_pa,
@@ -311,19 +315,26 @@ static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
 	u32 total = 0;
 
 	while (si < ns && di < nd) {
-		unsigned int n = min(src->len[si] - soff, dst->len[di] - doff);
+		unsigned int want = min_t(unsigned int, dst->len[di] - doff,
+					  PAGE_SIZE);
+		unsigned int got = 0;
 
-		n = min_t(unsigned int, n, PAGE_SIZE);	/* the bounce page */
-		if (!lgread(tx, bounce, src->addr[si] + soff, n) ||
-		    !write_remote(rx, dst->addr[di] + doff, bounce, n))
-			break;
-		total += n;
-		soff += n;
-		doff += n;
-		if (soff == src->len[si]) {
-			si++;
-			soff = 0;
+		while (got < want && si < ns) {
+			unsigned int n = min(src->len[si] - soff, want - got);
+
+			if (!lgread(tx, bounce + got, src->addr[si] + soff, n))
+				return total;
+			got += n;
+			soff += n;
+			if (soff == src->len[si]) {
+				si++;
+				soff = 0;
+			}
 		}
+		if (!write_remote(rx, dst->addr[di] + doff, bounce, got))
+			break;
+		total += got;
+		doff += got;
 		if (doff == dst->len[di]) {
 			di++;
 			doff = 0;
