@@ -249,6 +249,20 @@ static void dma_section_past_end(void)
 	lguest_hcall(LHCALL_SEND_DMA, __pa(dma) + PAGE_SIZE / 2, __pa(dma), 0, 0);
 }
 
+/*
+ * A section may be longer than a page now, but must still end inside
+ * guest memory: this one starts in the last page of a 64 MB guest and
+ * runs 64 KB on, past the device pages that follow it.
+ */
+static void dma_section_long(void)
+{
+	struct lguest_dma *dma = dma_page();
+
+	dma->addr[0] = 0x3fff000;
+	dma->len[0] = 65535;
+	lguest_hcall(LHCALL_SEND_DMA, __pa(dma) + PAGE_SIZE / 2, __pa(dma), 0, 0);
+}
+
 static void dma_key_past_end(void)
 {
 	struct lguest_dma *dma = dma_page();
@@ -547,6 +561,7 @@ static const struct {
 	{ "dma-bind-huge", dma_bind_huge },
 	{ "dma-bind-irq", dma_bind_irq },
 	{ "dma-section-past-end", dma_section_past_end },
+	{ "dma-section-long", dma_section_long },
 	{ "dma-key-past-end", dma_key_past_end },
 	{ "dma-send-to-self", dma_self },
 	{ "msr-raw", msr_raw_case },
