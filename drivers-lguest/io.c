@@ -134,7 +134,6 @@ unsigned long bind_dma(struct lguest *lg, unsigned long key,
 		       unsigned long dmas, unsigned long numirq)
 {
 	unsigned int num = numirq >> 8, irq = numirq & 0xFF, count = 0;
-	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
 	struct dma_binding *b, *tmp;
 	struct dma_key k;
 
@@ -155,8 +154,8 @@ unsigned long bind_dma(struct lguest *lg, unsigned long key,
 				free_binding(b);
 		goto out;
 	}
-	if (!num || num > LGUEST_MAX_DMAS || dmas >= limit ||
-	    num * sizeof(struct lguest_dma) > limit - dmas) {
+	if (!num || num > LGUEST_MAX_DMAS ||
+	    !lguest_address_ok(lg, dmas, num * sizeof(struct lguest_dma))) {
 		kill_guest(lg, "LHCALL_BIND_DMA of %u buffers at %#lx", num, dmas);
 		goto out;
 	}
@@ -203,14 +202,12 @@ void release_all_dma(struct lguest *lg)
  */
 static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
 {
-	unsigned long limit = lg->pfn_limit << PAGE_SHIFT;
 	int i;
 
 	if (!lgread(lg, dma, pa, sizeof(*dma)))
 		return -1;
 	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++) {
-		if (dma->addr[i] >= limit ||
-		    dma->len[i] > limit - dma->addr[i]) {
+		if (!lguest_address_ok(lg, dma->addr[i], dma->len[i])) {
 			kill_guest(lg, "DMA section %u at %#x+%u is past guest memory",
 				   i, dma->addr[i], dma->len[i]);
 			return -1;
@@ -279,15 +276,13 @@ static bool remote_copy(struct lguest *rx, unsigned long pa, void *buf,
 static int read_remote_dma(struct lguest *rx, unsigned long pa,
 			   struct lguest_dma *dma)
 {
-	unsigned long limit = rx->pfn_limit << PAGE_SHIFT;
 	int i;
 
-	if (pa >= limit || sizeof(*dma) > limit - pa ||
+	if (!lguest_address_ok(rx, pa, sizeof(*dma)) ||
 	    !remote_copy(rx, pa, dma, sizeof(*dma), false))
 		return -1;
 	for (i = 0; i < LGUEST_DMA_SECTIONS && dma->len[i]; i++)
-		if (dma->addr[i] >= limit ||
-		    dma->len[i] > limit - dma->addr[i])
+		if (!lguest_address_ok(rx, dma->addr[i], dma->len[i]))
 			return -1;
 	return i;
 }
