@@ -31,6 +31,7 @@
 #include <linux/pagemap.h>
 #include <linux/path.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "lg.h"
@@ -66,10 +67,9 @@ struct dma_binding {
  * A guest that binds many full buffers at a busy key makes every send
  * there look through them all, and a Launcher whose guest memory is
  * slow to fault in (a FUSE file mapped there, say) holds up every send
- * while we copy into it.  Waiting for the lock is killable, except when
- * a guest goes away.  A lock (and a list) per key, with copies through
- * pages pinned beforehand, would end that, at the price of more code
- * than the rest of this file.
+ * while we copy.  Waiting for the lock is killable, except when
+ * a guest goes away.  A lock (and a list) per key would end that, at the
+ * price of more code than the rest of this file.
  */
 static LIST_HEAD(dma_bindings);
 static DEFINE_MUTEX(dma_lock);
@@ -197,7 +197,7 @@ void release_all_dma(struct lguest *lg)
 /*
  * Read and check one struct lguest_dma: every section within guest
  * memory.  A section is any run of guest-physical memory (its length is
- * a __u16): we copy it through the Launcher's mapping a page at a time.
+ * a __u16).
  * Returns the number of sections, or -1 after stopping the guest.
  */
 static int read_dma(struct lguest *lg, unsigned long pa, struct lguest_dma *dma)
@@ -294,46 +294,134 @@ static bool write_remote(struct lguest *rx, unsigned long pa, void *buf,
 }
 
 /*
- * Copy the sender's sections into the receiver's, through a bounce page:
- * the sender's memory is ours, the receiver's is another process's.
- * Each write into the receiver's memory pins its page and takes its mm's
- * lock, so we make as few as we can: we fill the bounce page with as
- * much of the sender's data as the receiver's next section (or page)
- * takes, from however many of its sections that needs, and write it in
- * one go.  Returns the bytes copied.
+ * The sender's sections, read in order: which one we are in, where in
+ * it, and how many bytes are left in all.  read_dma() checked that they
+ * lie in the sender's memory, which is ours: we run in its Launcher.
+ */
+struct dma_cursor {
+	struct lguest *tx;
+	const struct lguest_dma *dma;
+	unsigned int num, i, off;
+	unsigned long left;
+};
+
+/*
+ * Fill [off, off + len) of one of the receiver's pinned pages with the
+ * sender's next bytes.  We copy with page faults disabled: a fault in
+ * the sender's memory may sleep as long as its Launcher likes, and the
+ * mapping of a highmem page would keep us on this CPU all that time.  So
+ * on a fault we let go of the mapping, fault the sender's page in and
+ * try again.  Returns the bytes copied (fewer at the end of the sender's
+ * data), or -1 if the sender's memory could not be read: then the sender
+ * is stopped, unless its Launcher is being killed anyway.
+ */
+static int fill_page(struct dma_cursor *c, struct page *page,
+		     unsigned int off, unsigned int len)
+{
+	unsigned int got = 0;
+
+	while (got < len && c->left) {
+		unsigned long pa = c->dma->addr[c->i] + c->off;
+		unsigned int n = min(c->dma->len[c->i] - c->off, len - got);
+		const void __user *from =
+			(const void __user *)(c->tx->mem_base + pa);
+		void *va = kmap_local_page(page);
+		long err = copy_from_user_nofault(va + off + got, from, n);
+
+		kunmap_local(va);
+		if (err) {
+			if (fatal_signal_pending(current))
+				return -1;
+			if (fault_in_readable(from, n)) {
+				kill_guest(c->tx, "bad read of guest memory at %#lx+%u",
+					   pa, n);
+				return -1;
+			}
+			continue;
+		}
+		got += n;
+		c->left -= n;
+		c->off += n;
+		if (c->off == c->dma->len[c->i]) {
+			c->i++;
+			c->off = 0;
+		}
+	}
+	return got;
+}
+
+/* A section is at most 65535 bytes, so it touches at most 17 pages. */
+#define DMA_SECTION_PAGES (DIV_ROUND_UP(U16_MAX, PAGE_SIZE) + 1)
+static_assert(sizeof_field(struct lguest_dma, len[0]) == sizeof(u16));
+
+/*
+ * Pin the receiver's pages under [addr, addr + len) (len > 0) of its
+ * Launcher's memory, for writing.  We hold its mm's lock only while we
+ * find them: the copy into them reads the sender's memory, which may
+ * fault and take the sender's lock, and we never wait on one mm's lock
+ * while holding another's.  Returns how many we pinned (fewer if the
+ * receiver's mapping ended there or its Launcher is exiting), or 0.
+ */
+static long pin_remote(struct lguest *rx, unsigned long addr,
+		       unsigned int len, struct page **pages)
+{
+	unsigned long npages = DIV_ROUND_UP(offset_in_page(addr) + len,
+					    PAGE_SIZE);
+	struct mm_struct *mm = rx->mm;
+	long got = 0;
+
+	if (WARN_ON_ONCE(npages > DMA_SECTION_PAGES) || !mmget_not_zero(mm))
+		return 0;
+	if (!mmap_read_lock_killable(mm)) {
+		got = pin_user_pages_remote(mm, addr & PAGE_MASK, npages,
+					    FOLL_WRITE, pages, NULL);
+		mmap_read_unlock(mm);
+	}
+	/* If that was the last user, tear it down elsewhere, not under dma_lock. */
+	mmput_async(mm);
+	return max(got, 0L);
+}
+
+/*
+ * Copy the sender's sections into the receiver's.  For each of the
+ * receiver's sections we pin the pages the data will fill, and read the
+ * sender's data straight into them: one copy, and one lock of the
+ * receiver's mm for each of its sections.  Returns the bytes copied.
  */
 static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
-		    struct lguest *rx, unsigned long rx_pa,
-		    const struct lguest_dma *dst, int nd, void *bounce)
+		    struct lguest *rx, const struct lguest_dma *dst, int nd)
 {
-	unsigned int si = 0, soff = 0, di = 0, doff = 0;
+	struct dma_cursor c = { .tx = tx, .dma = src, .num = ns };
+	struct page *pages[DMA_SECTION_PAGES];
 	u32 total = 0;
+	int i;
 
-	while (si < ns && di < nd) {
-		unsigned int want = min_t(unsigned int, dst->len[di] - doff,
-					  PAGE_SIZE);
-		unsigned int got = 0;
+	for (i = 0; i < ns; i++)
+		c.left += src->len[i];
+	for (i = 0; i < nd && c.left; i++) {
+		unsigned long addr = rx->mem_base + dst->addr[i];
+		unsigned int want = min_t(unsigned long, dst->len[i], c.left);
+		unsigned int off = offset_in_page(addr);
+		long np = pin_remote(rx, addr, want, pages);
+		long p;
 
-		while (got < want && si < ns) {
-			unsigned int n = min(src->len[si] - soff, want - got);
+		for (p = 0; p < np && want; p++) {
+			unsigned int room = min_t(unsigned int, want,
+						  PAGE_SIZE - off);
+			int n = fill_page(&c, pages[p], off, room);
 
-			if (!lgread(tx, bounce + got, src->addr[si] + soff, n))
+			if (n < 0) {
+				unpin_user_pages_dirty_lock(pages, np, true);
 				return total;
-			got += n;
-			soff += n;
-			if (soff == src->len[si]) {
-				si++;
-				soff = 0;
 			}
+			total += n;
+			want -= n;
+			off = 0;
 		}
-		if (!write_remote(rx, dst->addr[di] + doff, bounce, got))
+		unpin_user_pages_dirty_lock(pages, np, true);
+		/* A page we could not pin: the rest of the data is lost. */
+		if (want)
 			break;
-		total += got;
-		doff += got;
-		if (doff == dst->len[di]) {
-			di++;
-			doff = 0;
-		}
 	}
 	return total;
 }
@@ -347,7 +435,7 @@ static u32 copy_dma(struct lguest *tx, const struct lguest_dma *src, int ns,
  * buffer got nothing).
  */
 static bool deliver_dma(struct lguest *tx, const struct lguest_dma *src,
-			int ns, struct dma_binding *b, u32 *used, void *bounce)
+			int ns, struct dma_binding *b, u32 *used)
 {
 	struct lguest *rx = b->lg;
 	struct lguest_dma dst;
@@ -360,7 +448,7 @@ static bool deliver_dma(struct lguest *tx, const struct lguest_dma *src,
 
 		if (nd < 0 || dst.used_len)
 			continue;
-		*used = copy_dma(tx, src, ns, rx, pa, &dst, nd, bounce);
+		*used = copy_dma(tx, src, ns, rx, &dst, nd);
 		/*
 		 * used_len is what tells the receiver the buffer is full:
 		 * write it after the data, and a zero-length send still
@@ -382,7 +470,6 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
 	struct lguest_dma dma;
 	struct dma_binding *b;
 	struct dma_key k;
-	void *bounce;
 	u32 used = 0;
 	int ns;
 
@@ -390,25 +477,18 @@ void send_dma(struct lguest *lg, unsigned long key, unsigned long pa)
 	if (ns < 0 || !get_dma_key(lg, key, &k))
 		return;
 
-	bounce = (void *)__get_free_page(GFP_KERNEL);
-	if (!bounce) {
-		put_dma_key(&k);
-		return;
-	}
 	/* A Launcher being killed need not wait for the others' copies. */
 	if (mutex_lock_killable(&dma_lock)) {
-		free_page((unsigned long)bounce);
 		put_dma_key(&k);
 		return;
 	}
 	list_for_each_entry(b, &dma_bindings, list) {
 		if (b->lg == lg || !same_key(&b->key, &k))
 			continue;
-		if (deliver_dma(lg, &dma, ns, b, &used, bounce))
+		if (deliver_dma(lg, &dma, ns, b, &used))
 			break;
 	}
 	mutex_unlock(&dma_lock);
-	free_page((unsigned long)bounce);
 
 	/*
 	 * Nobody else bound it.  A private key is the Launcher's: stop and
