@@ -12,7 +12,8 @@
 # The launch time: a guest whose /init (tests/tiny/poweroff) only powers
 # off, from the Launcher's start to its exit.  Then tests/programs/microbench (system calls, pipes, faults, fork, exec
 # and two controls) and a build-like shell job, natively and in a guest,
-# with the host's exit counters per operation, and out/bench.svg.  Under
+# with the host's exit counters per operation and the time of one exit
+# (a null hypercall, timed in the guest), and out/bench.svg.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -83,9 +84,15 @@ ops() {
 counter() {	# GUEST NAME
 	sed -n "s/^$1| lguest: stats $2 \([0-9]*\).*/\1/p" "$log" | tail -n 1
 }
+# One exit's round trip, timed in the guest kernel (tests/hostile/
+# lg_exittime.c): the median of its rounds.  Times the exits per
+# operation, it is the part of each operation's guest time that exits
+# take, at least ("in exits").
+exit_ns=$(sed -n 's/^B1| lg_exittime: round [0-9]*: [0-9]* exits, \([0-9]*\) ns each.*/\1/p' \
+	"$log" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
 echo
-printf '%-16s %12s %12s %8s %10s %10s %10s\n' "per operation" "native ns" "guest ns" "ratio" \
-	"exits/op" "faults/op" "switches/op"
+printf '%-16s %12s %12s %8s %10s %10s %10s %9s\n' "per operation" "native ns" "guest ns" "ratio" \
+	"exits/op" "faults/op" "switches/op" "in exits"
 chart=$BUILD/logs/bench-ratios
 : > "$chart"
 per() {	# COUNTER: per operation of benchmark $b ($o of them), less the idle guest
@@ -97,8 +104,11 @@ per() {	# COUNTER: per operation of benchmark $b ($o of them), less the idle gue
 for b in syscall int80 pipe fault cow mprotect fork exec compute memcpy; do
 	n=$(micro "" "$b") g=$(micro 'B1| ' "$b") o=$(ops "$b")
 	r=$(ratio "${g:-0}" "${n:-0}")
-	printf '%-16s %12s %12s %8s %10s %10s %10s\n' "$b" "${n:-?}" "${g:-?}" "$r" \
-		"$(per exits)" "$(per page_faults_fixed)" "$(per hcall_new_pgtable)"
+	e=$(per exits)
+	share=$(awk -v e="$e" -v x="${exit_ns:-0}" -v g="${g:-0}" \
+		'BEGIN { if (e != "-" && e >= 0.05 && x > 0 && g > 0) printf "%.0f%%", 100 * e * x / g; else print "-" }')
+	printf '%-16s %12s %12s %8s %10s %10s %10s %9s\n' "$b" "${n:-?}" "${g:-?}" "$r" \
+		"$e" "$(per page_faults_fixed)" "$(per hcall_new_pgtable)" "$share"
 	echo "$b $r" >> "$chart"
 done
 ns=$(secs shellbuild)
@@ -108,7 +118,10 @@ echo "shellbuild $(ratio "${gs:-0}" "${ns:-0}")" >> "$chart"
 echo "diskread $(ratio "$(mbps "$hr")" "$(mbps "$gr")")" >> "$chart"
 echo "diskwrite $(ratio "$(mbps "$hw")" "$(mbps "$gw")")" >> "$chart"
 echo "(guest/native in one QEMU boot; exits, fixed faults and page-table"
-echo " switches per operation from the host's counters: lguest --stats)"
+echo " switches per operation from the host's counters: lguest --stats;"
+echo " \"in exits\": exits/op times one exit's round trip, over the guest's time;"
+echo " under 0.05 exits/op is within the noise of subtracting the idle guest)"
+printf '%-34s %10s\n' "one exit and back, ns (median)" "${exit_ns:-?}"
 
 # The ratios as a bar chart, out/bench.svg: how many times slower than
 # native (for disks, host MB/s over guest MB/s), 1 being native speed.

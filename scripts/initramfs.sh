@@ -5,7 +5,7 @@
 #
 #   build/initramfs.cpio.gz       Debian's static i386 busybox, tests/init
 #                                 as /init, our test programs and the
-#                                 hostile-guest module in /tests and
+#                                 guest test modules in /tests and
 #                                 the 32-bit x86 kernel selftests of the
 #                                 patched tree in /selftests.  QEMU boots it,
 #                                 and lguest guests boot the very same image.
@@ -43,13 +43,14 @@ for src in "$ROOT"/tests/programs/*.c; do
 	fi
 done
 
-# The hostile-guest test module (tests/hostile), built against the main
-# kernel in a copy of its folder so that nothing is written into tests/.
+# The guest test modules (tests/hostile: the hostile cases, and the exit
+# timing of make bench), built against the main kernel in a copy of
+# their folder so that nothing is written into tests/.
 hk=$BUILD/hostile
 mkdir -p "$hk"
-cp "$ROOT"/tests/hostile/Makefile "$ROOT"/tests/hostile/lg_hostile.c "$hk"/
+cp "$ROOT"/tests/hostile/Makefile "$ROOT"/tests/hostile/*.c "$hk"/
 make -s -C "$KSRC" O="$O" ARCH=i386 CC="$CC_WRAP" M="$hk" modules ||
-	die "tests/hostile/lg_hostile.c does not build"
+	die "the modules of tests/hostile do not build"
 # Its hcall-queued case needs the address of the kernel's lguest_data.
 awk '$3 == "lguest_data" { print $1 }' "$O/System.map" >"$hk/lguest_data_addr"
 [ -s "$hk/lguest_data_addr" ] || die "no lguest_data in $O/System.map"
@@ -76,6 +77,7 @@ base_list() {
 		echo "file /tests/${bin##*/} $bin 0755 0 0"
 	done
 	echo "file /tests/lg_hostile.ko $hk/lg_hostile.ko 0644 0 0"
+	echo "file /tests/lg_exittime.ko $hk/lg_exittime.ko 0644 0 0"
 	echo "file /tests/lguest_data_addr $hk/lguest_data_addr 0644 0 0"
 	echo "dir /selftests 0755 0 0"
 	for bin in "$st"/*_32; do
