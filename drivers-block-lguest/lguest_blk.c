@@ -162,16 +162,7 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	if (err)
 		goto free_irq;
 
-	/*
-	 * Each request goes to a file the Launcher reads or writes, and is
-	 * done when the hypercall that sent it returns: the host's own I/O
-	 * scheduler sees the real disk.  Sorting requests again here only
-	 * costs time (under QEMU, mq-deadline made each 64 KB O_DIRECT
-	 * request 6% slower), so we start with none
-	 * (/sys/block/lgba/queue/scheduler can pick one).
-	 */
-	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 1,
-				      BLK_MQ_F_NO_SCHED_BY_DEFAULT);
+	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 1, 0);
 	if (err)
 		goto unbind;
 	lb->disk = blk_mq_alloc_disk(&lb->tag_set, &lim, lb);
