@@ -30,7 +30,7 @@ INITRD=$BUILD/initramfs-host.cpio.gz MEM=512 "$ROOT/scripts/qemu-boot.sh" \
 	"lgtest.token=bench lgtest.run=" || true
 
 secs() {	# WHAT [PREFIX]: the seconds WHAT took, the median of its runs
-	sed -n "s/^${2:-}LGTEST: bench $1 seconds=\([0-9.]*\)$/\1/p" "$log" |
+	sed -n "s/^${2:-}LGTEST: bench $1 seconds=\([0-9][0-9.]*\)$/\1/p" "$log" |
 		sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 mbps() {	# SECONDS: 128 MB in that time
@@ -53,8 +53,11 @@ printf '%-34s %10s %10s %8s\n' "disk read, MB/s (128 MB)" \
 	"$(mbps "$hr")" "$(mbps "$gr")" "$(ratio "$(mbps "$gr")" "$(mbps "$hr")")"
 printf '%-34s %10s %10s %8s\n' "kernel boot to /init, s (native)" \
 	"${nb:-?}" "${gb:-?}" "$(ratio "${gb:-0}" "${nb:-0}")"
+fmt() {		# FORMAT VALUE: VALUE so formatted, or ? if there is none
+	if [ -n "$2" ]; then printf "$1" "$2"; else echo '?'; fi
+}
 launch=$(secs "guest launch to poweroff")
-printf '%-34s %10s %10.3f %8s\n' "launch to poweroff, s (median of 3)" "" "${launch:-0}" ""
+printf '%-34s %10s %10s %8s\n' "launch to poweroff, s (median of 3)" "" "$(fmt %.3f "$launch")" ""
 echo "(host: the main kernel under QEMU TCG, a file in its tmpfs; guest: an"
 echo " lguest guest in that host, the file as /dev/lgba, O_DIRECT, 64 KB)"
 
@@ -112,7 +115,8 @@ for b in syscall int80 pipe fault cow mprotect fork exec compute memcpy; do
 	echo "$b $r" >> "$chart"
 done
 ns=$(secs shellbuild) gs=$(secs shellbuild 'B1| ')
-printf '%-16s %12.2f %12.2f %8s\n' "shell build, s" "${ns:-0}" "${gs:-0}" "$(ratio "${gs:-0}" "${ns:-0}")"
+printf '%-16s %12s %12s %8s\n' "shell build, s" "$(fmt %.2f "$ns")" "$(fmt %.2f "$gs")" \
+	"$(ratio "${gs:-0}" "${ns:-0}")"
 echo "shellbuild $(ratio "${gs:-0}" "${ns:-0}")" >> "$chart"
 echo "diskread $(ratio "$(mbps "$hr")" "$(mbps "$gr")")" >> "$chart"
 echo "diskwrite $(ratio "$(mbps "$hw")" "$(mbps "$gw")")" >> "$chart"

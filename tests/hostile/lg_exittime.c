@@ -14,6 +14,8 @@
  * never shipped.  Loading it measures, prints and succeeds; unload it
  * after.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/timekeeping.h>
@@ -38,7 +40,7 @@ static int __init lg_exittime_init(void)
 
 		for (i = 0; i < calls; i++)
 			lguest_hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0, 0);
-		pr_info("lg_exittime: round %u: %u exits, %llu ns each\n",
+		pr_info("round %u: %u exits, %llu ns each\n",
 			r + 1, calls, div_u64(ktime_get_ns() - t0, calls));
 	}
 	return 0;

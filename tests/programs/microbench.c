@@ -10,7 +10,8 @@
  *   microbench time FILE CMD [ARG...]
  *                           run CMD and write how long it took, in seconds
  *                           to the microsecond, to FILE; exit with CMD's
- *                           exit code (127: it could not be run).  For the
+ *                           exit code, or 127 if it could not be run, was
+ *                           killed, or FILE could not be written.  For the
  *                           timed steps of tests/init: /proc/uptime, all
  *                           busybox's shell has, counts hundredths.  (Here
  *                           rather than in a program of its own: each
