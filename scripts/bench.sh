@@ -29,9 +29,11 @@ INITRD=$BUILD/initramfs-host.cpio.gz MEM=512 "$ROOT/scripts/qemu-boot.sh" \
 "$ROOT/scripts/qemu-boot.sh" "$OUT/bzImage" "$nlog" 300 \
 	"lgtest.token=bench lgtest.run=" || true
 
+median() {	# the median of the numbers on standard input, one a line
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
 secs() {	# WHAT [PREFIX]: the seconds WHAT took, the median of its runs
-	sed -n "s/^${2:-}LGTEST: bench $1 seconds=\([0-9][0-9.]*\)$/\1/p" "$log" |
-		sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	sed -n "s/^${2:-}LGTEST: bench $1 seconds=\([0-9][0-9.]*\)$/\1/p" "$log" | median
 }
 mbps() {	# SECONDS: 128 MB in that time
 	awk -v s="$1" 'BEGIN { if (s > 0) printf "%.1f", 128 / s; else print "?" }'
@@ -92,7 +94,7 @@ counter() {	# GUEST NAME
 # operation, it is the part of each operation's guest time that exits
 # take, at least ("in exits").
 exit_ns=$(sed -n 's/^B1| lg_exittime: round [0-9]*: [0-9]* exits, \([0-9]*\) ns each.*/\1/p' \
-	"$log" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	"$log" | median)
 echo
 printf '%-16s %12s %12s %8s %10s %10s %10s %9s\n' "per operation" "native ns" "guest ns" "ratio" \
 	"exits/op" "faults/op" "switches/op" "in exits"
