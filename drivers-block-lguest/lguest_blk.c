@@ -23,7 +23,6 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/idr.h>
-#include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/lguest_bus.h>
 #include <linux/module.h>
@@ -85,8 +84,8 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	/*
 	 * The guest stops in the hypercall until the Launcher has done the
-	 * request, so there is nothing to gain from interrupts off here:
-	 * our interrupt handler does not take the lock.
+	 * request, and no interrupt handler of ours takes the lock, so
+	 * interrupts may stay on.
 	 */
 	spin_lock(&lb->lock);
 	lb->page->type = type;
@@ -116,12 +115,6 @@ static const struct blk_mq_ops lguest_blk_mq_ops = {
 static const struct block_device_operations lguest_blk_fops = {
 	.owner	= THIS_MODULE,
 };
-
-/* The Launcher also raises our irq when a request is done; we knew. */
-static irqreturn_t lguest_blk_interrupt(int irq, void *dev_id)
-{
-	return IRQ_HANDLED;
-}
 
 static int lguest_blk_probe(struct lguest_device *ldev)
 {
@@ -153,14 +146,17 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 		goto free;
 	}
 
+	/*
+	 * A binding needs an interrupt, but nobody raises this one: a read
+	 * is done when its hypercall returns, and the Launcher saves us the
+	 * interrupt.  Should one come, the irq has no handler and stays
+	 * masked.
+	 */
 	err = lguest_setup_irq(irq);
 	if (!err)
-		err = request_irq(irq, lguest_blk_interrupt, 0, "lguest_blk", lb);
+		err = lguest_bind_dma(lb->key, &lb->reply, 1, irq);
 	if (err)
 		goto unmap;
-	err = lguest_bind_dma(lb->key, &lb->reply, 1, irq);
-	if (err)
-		goto free_irq;
 
 	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 1, 0);
 	if (err)
@@ -190,8 +186,6 @@ free_tags:
 	blk_mq_free_tag_set(&lb->tag_set);
 unbind:
 	lguest_unbind_dma(lb->key, &lb->reply);
-free_irq:
-	free_irq(irq, lb);
 unmap:
 	memunmap(lb->page);
 free:
