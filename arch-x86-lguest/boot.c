@@ -228,12 +228,20 @@ static void lguest_write_gdt_entry(struct desc_struct *dt, int entrynum,
  * Thread-local storage: three GDT entries that change at every context
  * switch, so they are queued and flushed together (at the end of the
  * switch, when there is one: see lguest_start_context_switch()).
+ *
+ * Only user mode uses them, and a kernel thread never gets there: for
+ * one we leave the entries of the task before it.  A user task that
+ * wakes a kernel thread and runs again, as one does at nearly every fork
+ * and exit (ksoftirqd, for RCU), then changes nothing and stays out of
+ * the host both ways.
  */
 static void lguest_load_tls(struct thread_struct *t, unsigned int cpu)
 {
 	struct desc_struct *gdt = get_cpu_gdt_rw(cpu);
 	unsigned int i;
 
+	if (container_of(t, struct task_struct, thread)->flags & PF_KTHREAD)
+		return;
 	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++) {
 		const u32 *w = (const u32 *)&t->tls_array[i];
 
