@@ -460,8 +460,18 @@ static void lguest_flush_tlb_kernel(void)
 	lguest_flush(LHCALL_FLUSH_TLB, 1);
 }
 
+/*
+ * G:160 A page fault the host passes us on a user page comes with that
+ * page in lguest_data.no_shadow: the host has dropped its shadow entry,
+ * and nothing fills it again until we next stop, so flushing it (as copy
+ * on write does at once) needs no trip.  Not inside a context switch,
+ * whose queued %cr3 load the host has not run yet.
+ */
 static void lguest_flush_tlb_one_user(unsigned long addr)
 {
+	if (!lguest_in_switch &&
+	    READ_ONCE(lguest_data.no_shadow) == ((addr & PAGE_MASK) | 1))
+		return;
 	lguest_flush(LHCALL_FLUSH_TLB_ONE, addr);
 }
 

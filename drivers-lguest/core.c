@@ -244,8 +244,21 @@ static void handle_trap(struct lguest *lg)
 	lg_count(lg, LGS_EXITS);
 	if (trap < FIRST_EXTERNAL_VECTOR)
 		lg->stats.trap[trap]++;
+
+	/* The guest stopped: the page it was told of may be mapped again. */
+	if (lg->no_shadow) {
+		lg->no_shadow = 0;
+		lg->drop_no_shadow = false;
+		if (!lgwrite(lg, lg->lguest_data +
+			     offsetof(struct lguest_data, no_shadow),
+			     &lg->no_shadow, sizeof(lg->no_shadow)))
+			return;
+	}
+
 	switch (trap) {
-	case X86_TRAP_PF:
+	case X86_TRAP_PF: {
+		unsigned long fault[2];
+
 		if (demand_page(lg, lg->cr2, lg->regs.errcode)) {
 			lg_count(lg, LGS_PF_FIXED);
 			return;
@@ -253,12 +266,25 @@ static void handle_trap(struct lguest *lg)
 		if (lg->dead)
 			return;
 		lg_count(lg, LGS_PF_GUEST);
-		/* The guest's own fault: it reads the address from here. */
+		/*
+		 * The guest's own fault: it reads the address from here, and
+		 * for a user page, that the page will have no shadow entry
+		 * (H:414 in page_tables.c; we drop it just before it runs).
+		 */
+		BUILD_BUG_ON(offsetof(struct lguest_data, no_shadow) !=
+			     offsetof(struct lguest_data, cr2) + sizeof(long));
+		fault[0] = lg->cr2;
+		fault[1] = 0;
+		if (guest_user_page(lg, lg->cr2))
+			fault[1] = (lg->cr2 & PAGE_MASK) | 1;
 		if (!lgwrite(lg, lg->lguest_data +
 			     offsetof(struct lguest_data, cr2),
-			     &lg->cr2, sizeof(lg->cr2)))
+			     fault, sizeof(fault)))
 			return;
+		lg->no_shadow = fault[1];
+		lg->drop_no_shadow = fault[1] != 0;
 		break;
+	}
 	case LGUEST_TRAP_ENTRY:
 		/* The gate admits ring 1 only, but be sure. */
 		if ((lg->regs.cs & 3) == 1) {
@@ -407,6 +433,15 @@ int lguest_run(struct lguest *lg)
 
 		update_guest_clock(lg);
 		cond_resched();
+
+		/*
+		 * Last, so that nothing we do on the guest's behalf fills the
+		 * entry again before it runs (H:414 in page_tables.c).
+		 */
+		if (lg->drop_no_shadow) {
+			lg->drop_no_shadow = false;
+			drop_user_page(lg, lg->no_shadow);
+		}
 
 		/*
 		 * The guest uses the FPU directly: its FPU state is the

@@ -171,6 +171,8 @@ struct lguest {
 	bool dead;			/* exit says why the guest is gone */
 	struct lguest_exit exit;
 	unsigned long cr2;		/* of the last page fault */
+	unsigned long no_shadow;	/* lguest_data's, while set: H:414 */
+	bool drop_no_shadow;		/* its shadow entry is still to drop */
 	unsigned long dr6;		/* of the last debug trap */
 	/* A fault inside the Switcher: see run_guest_once() */
 	unsigned long switcher_fault, switcher_fault_err, switcher_fault_eip;
@@ -240,6 +242,8 @@ bool guest_pa(struct lguest *lg, unsigned long vaddr, bool write,
 void map_switcher_in_guest(struct lguest *lg, unsigned int cpu);
 void free_guest_pagetables(struct lguest *lg);
 void guest_set_page_offset(struct lguest *lg, unsigned long page_offset);
+bool guest_user_page(const struct lguest *lg, unsigned long vaddr);
+void drop_user_page(struct lguest *lg, unsigned long vaddr);
 
 /* io.c */
 unsigned long bind_dma(struct lguest *lg, unsigned long key,

@@ -602,6 +602,28 @@ static void refill_one(struct lguest *lg, unsigned long vaddr)
 		lg_count(lg, LGS_REFILLED);
 }
 
+/*
+ * H:414 A page the guest is about to change.  When we pass the guest a
+ * page fault on one of its user pages, it most often answers by changing
+ * that page's entry and flushing it: copy on write does, and each such
+ * flush was another trip to the host.  So just before the guest runs
+ * again we drop the page's shadow entry, and core.c tells the guest in
+ * lguest_data.no_shadow.  Until the guest next stops nothing can fill
+ * the entry again, and a flush of that page has nothing to do; at the
+ * next exit core.c takes the word back.  Only the user half: a kernel
+ * page's shadow is shared by every page directory (H:420).
+ */
+bool guest_user_page(const struct lguest *lg, unsigned long vaddr)
+{
+	return (vaddr >> PGDIR_SHIFT) < lg->kernel_pgd;
+}
+
+void drop_user_page(struct lguest *lg, unsigned long vaddr)
+{
+	if (guest_user_page(lg, vaddr) && cur_pgdir(lg))
+		flush_one(cur_pgdir(lg), vaddr);
+}
+
 /* LHCALL_FLUSH_TLB_ONE: a kernel address is flushed in every shadow. */
 void guest_flush_tlb_one(struct lguest *lg, unsigned long vaddr)
 {

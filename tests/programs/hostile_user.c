@@ -6,7 +6,8 @@
  * instructions, and the Switcher's and the kernel's memory; and a page
  * of its own after mprotect() took away the right to write or to read it
  * (the host fills a flushed shadow entry again from the new guest entry,
- * and must not fill in more than the entry allows).
+ * and must not fill in more than the entry allows); and a page replaced
+ * in the handler of its own fault, which must not read as the old one.
  *
  * Each case runs in a child of its own and must end in a signal (the
  * guest kernel's answer to the fault the CPU raised); a child that exits
@@ -97,6 +98,48 @@ static volatile char *page_then(int prot)
 static void do_write_readonly(void)	{ page_then(PROT_READ)[0] = 2; }
 static void do_read_noaccess(void)	{ (void)page_then(PROT_NONE)[0]; }
 
+/*
+ * A page replaced while its fault is handled: a write to a read-only
+ * page lands in a SIGSEGV handler that maps a fresh page in its place
+ * and reads it.  The guest kernel flushes the old page before the read,
+ * and that flush is skipped when the host says the page has no shadow
+ * entry (G:160): if it still had one, the read would find what the old,
+ * now freed, page held.  Many times, then a write the handler does not
+ * rescue, which must fault.
+ */
+static volatile char *volatile replaced;
+static volatile int replaced_seen;
+
+static void replace_page(int sig __attribute__((unused)))
+{
+	if (mmap((void *)replaced, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		_exit(2);
+	replaced_seen |= replaced[0];
+}
+
+static void do_read_replaced_page(void)
+{
+	struct sigaction sa = { .sa_handler = replace_page };
+	int i;
+
+	if (sigaction(SIGSEGV, &sa, NULL))
+		_exit(2);
+	for (i = 0; i < 64; i++) {
+		replaced = page_then(PROT_READ);
+		replaced[0] = 2;
+		if (replaced_seen || replaced[0] != 2) {
+			printf("hostile-user: round %d: the replaced page read %d, then %d\n",
+			       i, replaced_seen, replaced[0]);
+			fflush(stdout);
+			_exit(1);
+		}
+		munmap((void *)replaced, 4096);
+	}
+	signal(SIGSEGV, SIG_DFL);
+	page_then(PROT_READ)[0] = 2;
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -118,6 +161,7 @@ static const struct {
 	{ "write-kernel", do_write_kernel },
 	{ "write-after-mprotect-read", do_write_readonly },
 	{ "read-after-mprotect-none", do_read_noaccess },
+	{ "read-page-replaced-in-fault", do_read_replaced_page },
 };
 
 int main(void)
