@@ -84,8 +84,8 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(rq);
 	/*
 	 * The guest stops in the hypercall until the Launcher has done the
-	 * request, and no interrupt handler of ours takes the lock, so
-	 * interrupts may stay on.
+	 * request.  The lock keeps the shared page to one request at a
+	 * time; we have no interrupt handler, so interrupts may stay on.
 	 */
 	spin_lock(&lb->lock);
 	lb->page->type = type;
