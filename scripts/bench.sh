@@ -12,7 +12,8 @@
 # The launch time: a guest whose /init (tests/tiny/poweroff) only powers
 # off, from the Launcher's start to its exit.  Then tests/programs/microbench (system calls, pipes, faults, fork, exec
 # and two controls) and a build-like shell job, natively and in a guest,
-# with the host's exit counters per operation and the time of one exit
+# with the host's exit counters per operation (and for the whole shell
+# build) and the time of one exit
 # (a null hypercall, timed in the guest), and out/bench.svg.  Under
 # TCG the absolute numbers mean little; the ratios are what to compare.
 set -euo pipefail
@@ -127,6 +128,13 @@ echo " switches per operation from the host's counters: lguest --stats;"
 echo " \"in exits\": exits/op times one exit's round trip, over the guest's time;"
 echo " under 0.05 exits/op is within the noise of subtracting the idle guest)"
 printf '%-34s %10s\n' "one exit and back, ns (median)" "${exit_ns:-?}"
+sb() {	# COUNTER: the shell build guest's count, less the idle guest's
+	local t z
+	t=$(counter M_SHELLBUILD "$1") z=$(counter M_NONE "$1")
+	if [ -n "$t" ]; then echo $((t - ${z:-0})); else echo '?'; fi
+}
+echo "shell build, one guest with --stats: $(sb exits) exits, of them page faults"
+echo " $(sb page_faults_fixed) fixed by the host and $(sb page_faults_reflected) passed to the guest, and $(sb hypercall_traps) hypercalls"
 
 # The ratios as a bar chart, out/bench.svg: how many times slower than
 # native (for disks, host MB/s over guest MB/s), 1 being native speed.
