@@ -611,7 +611,9 @@ static void refill_one(struct lguest *lg, unsigned long vaddr)
  * lguest_data.no_shadow.  Until the guest next stops nothing can fill
  * the entry again, and a flush of that page has nothing to do; at the
  * next exit core.c takes the word back.  Only the user half: a kernel
- * page's shadow is shared by every page directory (H:420).
+ * page's shadow is shared by every page directory (H:420).  We never
+ * read the word: a guest that writes it itself only skips flushes of its
+ * own, as it could by never flushing.
  */
 bool guest_user_page(const struct lguest *lg, unsigned long vaddr)
 {
