@@ -248,7 +248,6 @@ static void handle_trap(struct lguest *lg)
 	/* The guest stopped: the page it was told of may be mapped again. */
 	if (lg->no_shadow) {
 		lg->no_shadow = 0;
-		lg->drop_no_shadow = false;
 		if (!lgwrite(lg, lg->lguest_data +
 			     offsetof(struct lguest_data, no_shadow),
 			     &lg->no_shadow, sizeof(lg->no_shadow)))
@@ -282,7 +281,6 @@ static void handle_trap(struct lguest *lg)
 			     fault, sizeof(fault)))
 			return;
 		lg->no_shadow = fault[1];
-		lg->drop_no_shadow = fault[1] != 0;
 		break;
 	}
 	case LGUEST_TRAP_ENTRY:
@@ -436,12 +434,12 @@ int lguest_run(struct lguest *lg)
 
 		/*
 		 * Last, so that nothing we do on the guest's behalf fills the
-		 * entry again before it runs (H:414 in page_tables.c).
+		 * entry again before it runs (H:414 in page_tables.c).  The
+		 * word is set only until the guest's next exit, so this is the
+		 * entry after the fault; a second drop would do nothing.
 		 */
-		if (lg->drop_no_shadow) {
-			lg->drop_no_shadow = false;
+		if (lg->no_shadow)
 			drop_user_page(lg, lg->no_shadow);
-		}
 
 		/*
 		 * The guest uses the FPU directly: its FPU state is the

@@ -172,7 +172,6 @@ struct lguest {
 	struct lguest_exit exit;
 	unsigned long cr2;		/* of the last page fault */
 	unsigned long no_shadow;	/* lguest_data's, while set: H:414 */
-	bool drop_no_shadow;		/* its shadow entry is still to drop */
 	unsigned long dr6;		/* of the last debug trap */
 	/* A fault inside the Switcher: see run_guest_once() */
 	unsigned long switcher_fault, switcher_fault_err, switcher_fault_eip;
