@@ -49,8 +49,11 @@
 
 #define SWITCHER_PGD_INDEX	(LGUEST_SWITCHER_ADDR >> PGDIR_SHIFT)
 
-/* Shadow entries filled per fault, at most: see prefault(). */
-#define LGUEST_PREFAULT		16
+/*
+ * Shadow entries filled per fault, at most: see prefault().  As many as a
+ * Linux guest's fault-around maps (G:170).
+ */
+#define LGUEST_PREFAULT		64
 
 static pgd_t *cur_pgdir(struct lguest *lg)
 {
@@ -364,7 +367,9 @@ static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
  * aligned group of LGUEST_PREFAULT that the guest has present and already
  * marked accessed, as a CPU may load any such entry into its TLB.  We set
  * no accessed or dirty bit the guest did not, and an entry we would have
- * to refuse is left for its own fault.
+ * to refuse is left for its own fault.  The group is the one a Linux
+ * guest's fault-around fills (256 KB, G:170), so that the retry of the
+ * fault it handled brings in what it mapped.
  */
 static void prefault(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 		     u32 gpgd)

@@ -373,7 +373,8 @@ static void cs_limit(void)
  * One page, mapped by every entry of one page table, which backs the
  * first 700 entries of each of four page directories: 2.87 million
  * mappings of one page.  We load each directory and touch every 16th
- * page (the host fills up to 16 neighbours per fault).  Were each shadow
+ * page (the host fills up to 64 neighbours per fault, so that is enough
+ * to fill every entry; most touches find theirs filled).  Were each shadow
  * entry a pin of its own (1024 references each), the page's reference
  * count would pass 2^31 on the way; the host pins a guest page once.
  */
