@@ -155,7 +155,7 @@ struct lguest {
 	unsigned int pgdir_cur;
 	unsigned long pgdir_clock;
 	unsigned int shadow_pages;	/* see LGUEST_MAX_SHADOW_PAGES */
-	u32 *scratch;			/* two pages for revalidate_user() */
+	u32 *scratch;			/* a page for revalidate(), link_kernel_half() */
 	pgd_t *kernel_pgdir;		/* the kernel half, shared: H:420 */
 	unsigned int kernel_pgd;	/* its first entry: the guest's PAGE_OFFSET */
 	struct page **pinned;		/* per guest page, once: guest_page() */

@@ -54,6 +54,9 @@
  * Linux guest's fault-around maps (G:170).
  */
 #define LGUEST_PREFAULT		64
+#define LGUEST_GROUPS		(PTRS_PER_PTE / LGUEST_PREFAULT)
+/* And for a shadow page directory, a bit for each run of this many. */
+#define LGUEST_PGDS_PER_BIT	(PTRS_PER_PGD / BITS_PER_LONG)
 
 static pgd_t *cur_pgdir(struct lguest *lg)
 {
@@ -70,6 +73,37 @@ static u32 *source_of(const void *shadow)
 	return (u32 *)page_private(virt_to_page(shadow));
 }
 
+/*
+ * H:402 Which parts of a shadow are in use.  A process's shadow page
+ * directory has a handful of page tables, and each of those is mostly
+ * empty: a few runs of the pages it touched.  So for each shadow page we
+ * keep a mask of the parts that may hold a present entry, and checking
+ * it against the guest's tables (revalidate()) looks only at those.  For
+ * a page table a bit covers a group of LGUEST_PREFAULT entries: set by
+ * install_pte(), the only place that fills a shadow entry, and cleared by
+ * revalidate_ptes() when it finds the group empty.  For a page directory
+ * a bit covers LGUEST_PGDS_PER_BIT entries: set wherever an entry is
+ * filled, and cleared only when the whole directory is.  A bit set over
+ * an empty part costs a look; an entry under a clear bit would go
+ * unchecked, so every fill sets its bit first.  The mask lives in the
+ * source page's struct page, which is ours.
+ */
+static unsigned long used_groups(const void *shadow)
+{
+	return page_private(virt_to_page(source_of(shadow)));
+}
+
+static void set_used_groups(const void *shadow, unsigned long mask)
+{
+	set_page_private(virt_to_page(source_of(shadow)), mask);
+}
+
+/* Entry i of a shadow page directory is about to be filled. */
+static void pgd_used(pgd_t *pgdir, unsigned int i)
+{
+	set_used_groups(pgdir, used_groups(pgdir) | BIT(i / LGUEST_PGDS_PER_BIT));
+}
+
 static void *alloc_shadow(struct lguest *lg)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
@@ -84,12 +118,14 @@ static void *alloc_shadow(struct lguest *lg)
 		return NULL;
 	}
 	set_page_private(virt_to_page(shadow), (unsigned long)source);
+	set_used_groups(shadow, 0);
 	lg->shadow_pages++;
 	return shadow;
 }
 
 static void free_shadow(struct lguest *lg, void *shadow)
 {
+	set_used_groups(shadow, 0);
 	free_page((unsigned long)source_of(shadow));
 	set_page_private(virt_to_page(shadow), 0);
 	free_page((unsigned long)shadow);
@@ -188,19 +224,33 @@ static void release_kernel_table(struct lguest *lg, unsigned int i)
 
 /*
  * Drop from sptes each entry whose guest entry is no longer the one it
- * was made from; gpte holds the guest's page table as it is now.
+ * was made from, reading the guest's page table at gpt as it is now: only
+ * the groups in use (H:402).  False if the guest was stopped.
  */
-static void revalidate_ptes(struct lguest *lg, pte_t *sptes, const u32 *gpte)
+static bool revalidate_ptes(struct lguest *lg, pte_t *sptes, unsigned long gpt)
 {
+	unsigned long used = used_groups(sptes), still = 0;
 	const u32 *src = source_of(sptes);
-	unsigned int j;
+	u32 g[LGUEST_PREFAULT];
+	unsigned int grp, j, k;
 
-	for (j = 0; j < PTRS_PER_PTE; j++) {
-		if (gpte[j] == src[j] || !(pte_val(sptes[j]) & _PAGE_PRESENT))
-			continue;
-		sptes[j] = __pte(0);
-		lg_count(lg, LGS_SHADOW_DROPPED);
+	for_each_set_bit(grp, &used, LGUEST_GROUPS) {
+		j = grp * LGUEST_PREFAULT;
+		if (!lgread(lg, g, gpt + j * sizeof(u32), sizeof(g)))
+			return false;
+		for (k = 0; k < LGUEST_PREFAULT; k++, j++) {
+			if (!(pte_val(sptes[j]) & _PAGE_PRESENT))
+				continue;
+			if (g[k] == src[j]) {
+				still |= BIT(grp);
+				continue;
+			}
+			sptes[j] = __pte(0);
+			lg_count(lg, LGS_SHADOW_DROPPED);
+		}
 	}
+	set_used_groups(sptes, still);
+	return true;
 }
 
 /* Drop shadow page table i: of one process, or a shared kernel one. */
@@ -216,31 +266,36 @@ static void drop_table(struct lguest *lg, pgd_t *tables, unsigned int i)
  * Entries from..to-1 of a shadow page directory (a process's user half,
  * or the shared kernel half) against the guest's page directory gpgdir as
  * it is now: a page table whose guest page directory entry changed goes
- * entirely, and of the rest, each entry whose guest entry changed.  Two
- * pages of scratch hold the guest's page directory and one page table at
- * a time.
+ * entirely, and of the rest, each entry whose guest entry changed.  Only
+ * the parts in use (H:402), and of the guest's page directory only the
+ * entries we have a page table for.
  */
 static void revalidate(struct lguest *lg, pgd_t *tables, unsigned long gpgdir,
 		       unsigned int from, unsigned int to)
 {
-	u32 *gpgd = lg->scratch, *gpte = lg->scratch + PTRS_PER_PGD;
 	const u32 *src_pgd = source_of(tables);
-	unsigned int i;
+	unsigned long used = used_groups(tables);
+	unsigned int grp, i, end;
+	u32 gpgd;
 
-	if (from >= to || !lgread(lg, gpgd + from, gpgdir + from * sizeof(u32),
-				  (to - from) * sizeof(u32)))
-		return;
-	for (i = from; i < to; i++) {
-		if (!(pgd_val(tables[i]) & _PAGE_PRESENT))
-			continue;
-		if (gpgd[i] != src_pgd[i]) {
-			drop_table(lg, tables, i);
-			continue;
+	for_each_set_bit(grp, &used, BITS_PER_LONG) {
+		i = max(from, grp * LGUEST_PGDS_PER_BIT);
+		end = min(to, (grp + 1) * LGUEST_PGDS_PER_BIT);
+		for (; i < end; i++) {
+			if (!(pgd_val(tables[i]) & _PAGE_PRESENT))
+				continue;
+			if (!lgread(lg, &gpgd, gpgdir + i * sizeof(u32),
+				    sizeof(gpgd)))
+				return;
+			if (gpgd != src_pgd[i]) {
+				drop_table(lg, tables, i);
+				continue;
+			}
+			/* Unchanged, so still inside guest memory. */
+			if (!revalidate_ptes(lg, shadow_ptes(tables[i]),
+					     gpgd & PAGE_MASK))
+				return;
 		}
-		/* Unchanged, so still inside guest memory. */
-		if (!lgread(lg, gpte, gpgd[i] & PAGE_MASK, PAGE_SIZE))
-			return;
-		revalidate_ptes(lg, shadow_ptes(tables[i]), gpte);
 	}
 }
 
@@ -356,6 +411,7 @@ static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 
 	sptes[pte_i] = pfn_pte(page_to_pfn(page), __pgprot(flags));
 	source_of(sptes)[pte_i] = gpte;
+	set_used_groups(sptes, used_groups(sptes) | BIT(pte_i / LGUEST_PREFAULT));
 	return true;
 }
 
@@ -442,9 +498,11 @@ bool demand_page(struct lguest *lg, unsigned long vaddr, unsigned long err)
 		sptes = alloc_shadow(lg);
 		if (!sptes)
 			return false;
+		pgd_used(tables, pgd_i);
 		tables[pgd_i] = __pgd(__pa(sptes) | _PAGE_TABLE);
 		source_of(tables)[pgd_i] = gpgd;
 	}
+	pgd_used(pgdir, pgd_i);
 	pgdir[pgd_i] = tables[pgd_i];
 	sptes = shadow_ptes(pgdir[pgd_i]);
 	if (!install_pte(lg, sptes, pte_i, gpgd, gpte, true))
@@ -466,11 +524,14 @@ static void link_kernel_half(struct lguest *lg, struct lguest_pgdir *pd)
 	if (!n || !lgread(lg, gpgd, pd->gpgdir + lg->kernel_pgd * sizeof(u32),
 			  n * sizeof(u32)))
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if ((pgd_val(lg->kernel_pgdir[lg->kernel_pgd + i]) &
-		     _PAGE_PRESENT) && gpgd[i] == src_pgd[lg->kernel_pgd + i])
+		     _PAGE_PRESENT) && gpgd[i] == src_pgd[lg->kernel_pgd + i]) {
+			pgd_used(pd->pgdir, lg->kernel_pgd + i);
 			pd->pgdir[lg->kernel_pgd + i] =
 				lg->kernel_pgdir[lg->kernel_pgd + i];
+		}
+	}
 }
 
 /*
@@ -503,7 +564,7 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir,
 		return;
 	}
 	if (!lg->scratch) {
-		lg->scratch = (u32 *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
+		lg->scratch = (u32 *)__get_free_page(GFP_KERNEL_ACCOUNT);
 		lg->pinned = kvcalloc(lg->pfn_limit, sizeof(*lg->pinned),
 				      GFP_KERNEL_ACCOUNT);
 		if (!lg->scratch || !lg->pinned) {
@@ -540,6 +601,7 @@ void guest_new_pagetable(struct lguest *lg, unsigned long gpgdir,
 			return;
 	} else {
 		flush_pgdir(lg, pd->pgdir, 0, SWITCHER_PGD_INDEX);
+		set_used_groups(pd->pgdir, 0);
 	}
 	pd->gpgdir = gpgdir;
 	pd->last_used = ++lg->pgdir_clock;
@@ -697,7 +759,7 @@ void free_guest_pagetables(struct lguest *lg)
 		free_shadow(lg, lg->kernel_pgdir);
 		lg->kernel_pgdir = NULL;
 	}
-	free_pages((unsigned long)lg->scratch, 1);
+	free_page((unsigned long)lg->scratch);
 	lg->scratch = NULL;
 	unpin_guest_memory(lg);
 }
