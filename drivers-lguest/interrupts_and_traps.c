@@ -42,16 +42,39 @@ static unsigned long guest_gate_offset(const u32 *gate)
 	return (gate[0] & 0xFFFF) | (gate[1] & 0xFFFF0000);
 }
 
-static bool push_guest_stack(struct lguest *lg, unsigned long *sp, u32 val)
+/*
+ * Push a trap frame of len bytes (frame holds it as it lies in memory,
+ * lowest address first) below *sp on the guest's stack.  One write for
+ * each guest page it lies in, top down, where the CPU would push a word
+ * at a time: a frame costs as much as one word.  A word that cannot be
+ * written (as the CPU would find) stops the guest, named by the address
+ * of the highest word of its page.
+ */
+static bool push_guest_frame(struct lguest *lg, unsigned long *sp,
+			     const u32 *frame, unsigned int len)
 {
-	unsigned long pa;
+	unsigned long top = *sp, start = top - len, lo, pa;
 
-	*sp -= sizeof(val);
-	if (!guest_pa(lg, *sp, true, &pa)) {
-		kill_guest(lg, "cannot push a trap frame at %#lx", *sp);
+	if (top < len) {
+		kill_guest(lg, "cannot push a trap frame at %#lx",
+			   top - sizeof(u32));
 		return false;
 	}
-	return lgwrite(lg, pa, &val, sizeof(val));
+	while (top > start) {
+		lo = max(start, (top - 1) & PAGE_MASK);
+		if (!guest_pa(lg, top - sizeof(u32), true, &pa)) {
+			kill_guest(lg, "cannot push a trap frame at %#lx",
+				   top - sizeof(u32));
+			return false;
+		}
+		pa -= top - sizeof(u32) - lo;
+		if (!lgwrite(lg, pa, (const void *)frame + (lo - start),
+			     top - lo))
+			return false;
+		top = lo;
+	}
+	*sp = start;
+	return true;
 }
 
 static bool read_data(struct lguest *lg, size_t off, unsigned long *val)
@@ -75,6 +98,8 @@ bool deliver_trap(struct lguest *lg, unsigned int num)
 {
 	const u32 *gate = lg->idt[num];
 	unsigned long sp, ss, irq_enabled = 0, eflags;
+	u32 frame[6];		/* ss, esp, eflags, cs, eip, error code */
+	unsigned int n = ARRAY_SIZE(frame);
 
 	if (!gate_present(gate))
 		return false;
@@ -87,9 +112,8 @@ bool deliver_trap(struct lguest *lg, unsigned int num)
 		}
 		sp = lg->esp1;
 		ss = lg->ss1;
-		if (!push_guest_stack(lg, &sp, lg->regs.ss) ||
-		    !push_guest_stack(lg, &sp, lg->regs.esp))
-			return true;
+		frame[--n] = lg->regs.ss;
+		frame[--n] = lg->regs.esp;
 	} else {
 		sp = lg->regs.esp;
 		ss = lg->regs.ss;
@@ -102,11 +126,13 @@ bool deliver_trap(struct lguest *lg, unsigned int num)
 	eflags = (lg->regs.eflags & ~X86_EFLAGS_IF) |
 		 (irq_enabled & X86_EFLAGS_IF);
 
-	if (!push_guest_stack(lg, &sp, eflags) ||
-	    !push_guest_stack(lg, &sp, lg->regs.cs) ||
-	    !push_guest_stack(lg, &sp, lg->regs.eip))
-		return true;
-	if (has_err(num) && !push_guest_stack(lg, &sp, lg->regs.errcode))
+	frame[--n] = eflags;
+	frame[--n] = lg->regs.cs;
+	frame[--n] = lg->regs.eip;
+	if (has_err(num))
+		frame[--n] = lg->regs.errcode;
+	if (!push_guest_frame(lg, &sp, frame + n,
+			      (ARRAY_SIZE(frame) - n) * sizeof(u32)))
 		return true;
 
 	lg->regs.ss = ss;
