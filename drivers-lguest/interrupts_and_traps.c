@@ -46,14 +46,15 @@ static unsigned long guest_gate_offset(const u32 *gate)
  * Push a trap frame of len bytes (frame holds it as it lies in memory,
  * lowest address first) below *sp on the guest's stack.  One write for
  * each guest page it lies in, top down, where the CPU would push a word
- * at a time: a frame costs as much as one word.  A word that cannot be
+ * at a time: a frame costs as much as one word.  A page that cannot be
  * written (as the CPU would find) stops the guest, named by the address
- * of the highest word of its page.
+ * of the highest word of the frame in it (of the part of a word, if the
+ * stack is not aligned).
  */
 static bool push_guest_frame(struct lguest *lg, unsigned long *sp,
 			     const u32 *frame, unsigned int len)
 {
-	unsigned long top = *sp, start = top - len, lo, pa;
+	unsigned long top = *sp, start = top - len, lo, at, pa;
 
 	if (top < len) {
 		kill_guest(lg, "cannot push a trap frame at %#lx",
@@ -62,14 +63,13 @@ static bool push_guest_frame(struct lguest *lg, unsigned long *sp,
 	}
 	while (top > start) {
 		lo = max(start, (top - 1) & PAGE_MASK);
-		if (!guest_pa(lg, top - sizeof(u32), true, &pa)) {
-			kill_guest(lg, "cannot push a trap frame at %#lx",
-				   top - sizeof(u32));
+		at = max(lo, top - sizeof(u32));
+		if (!guest_pa(lg, at, true, &pa)) {
+			kill_guest(lg, "cannot push a trap frame at %#lx", at);
 			return false;
 		}
-		pa -= top - sizeof(u32) - lo;
-		if (!lgwrite(lg, pa, (const void *)frame + (lo - start),
-			     top - lo))
+		if (!lgwrite(lg, pa - (at - lo),
+			     (const void *)frame + (lo - start), top - lo))
 			return false;
 		top = lo;
 	}

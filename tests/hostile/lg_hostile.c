@@ -19,6 +19,7 @@
 #include <linux/string.h>
 #include <linux/unaligned.h>
 #include <linux/vmalloc.h>
+#include <asm/asm.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/lguest.h>
@@ -538,6 +539,64 @@ out:
 			__free_page(pg[i]);
 }
 
+/*
+ * A trap frame across two pages.  The host writes the frame of a trap it
+ * passes on into the guest's stack itself; where a word of it crosses a
+ * page, its two parts belong in the two pages the guest maps there,
+ * which need not be neighbours in guest memory.  We take a page fault the
+ * guest handles and fixes up (a read of address 16) on a stack of four
+ * pages filled with 0xff, its last two mapped out of their physical
+ * order: once with its top two bytes into the last page, so that the
+ * frame's EFLAGS word (the highest) straddles the two, and once well
+ * inside the last page.  The word must read the same both times.
+ */
+static u32 fault_on_stack(unsigned long top)
+{
+	unsigned long saved, val = 0;
+
+	asm volatile("movl %%esp, %0\n\t"
+		     "movl %2, %%esp\n"
+		     "1:\tmovl 16, %1\n"
+		     "2:\tmovl %0, %%esp\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "=&r"(saved), "+r"(val) : "r"(top) : "memory");
+	return get_unaligned((u32 *)(top - sizeof(u32)));
+}
+
+static void frame_straddle(void)
+{
+	struct page *pg[4] = { };
+	unsigned long edge;
+	u32 across, inside;
+	unsigned int i;
+	void *stack;
+
+	for (i = 0; i < ARRAY_SIZE(pg); i++) {
+		pg[i] = alloc_page(GFP_KERNEL);
+		if (!pg[i])
+			goto out;
+	}
+	if (page_to_pfn(pg[3]) == page_to_pfn(pg[2]) + 1)
+		swap(pg[2], pg[3]);
+	stack = vmap(pg, ARRAY_SIZE(pg), VM_MAP, PAGE_KERNEL);
+	if (!stack)
+		goto out;
+	memset(stack, 0xff, ARRAY_SIZE(pg) * PAGE_SIZE);
+	edge = (unsigned long)stack + 3 * PAGE_SIZE;
+	across = fault_on_stack(edge + 2);
+	inside = fault_on_stack(edge + 64);
+	vunmap(stack);
+	if (across == inside)
+		pr_info("lg_hostile: frame-straddle: EFLAGS across two pages came back whole\n");
+	else
+		pr_err("lg_hostile: frame-straddle: EFLAGS %#x across two pages, %#x inside one\n",
+		       across, inside);
+out:
+	for (i = 0; i < ARRAY_SIZE(pg); i++)
+		if (pg[i])
+			__free_page(pg[i]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -574,6 +633,7 @@ static const struct {
 	{ "percpu-read", percpu_read },
 	{ "state-page", state_page },
 	{ "kernel-remap", kernel_remap },
+	{ "frame-straddle", frame_straddle },
 };
 
 static int __init lg_hostile_init(void)
