@@ -219,10 +219,11 @@ static bool run_guest_once(struct lguest *lg, unsigned int cpu)
 	/*
 	 * A fault of the Switcher's own, on its way in: the guest did not
 	 * run, and pages->regs is not a trap frame.  Keep the registers we
-	 * had, and tell the caller.
+	 * had, and tell the caller.  The same for a trap from virtual-8086
+	 * mode (H:622), whose frame is not one either.
 	 */
 	if (unlikely(pages->host.fault)) {
-		lg->switcher_fault = pages->host.fault & ~LGUEST_SWITCHER_FAULT;
+		lg->switcher_fault = pages->host.fault;
 		lg->switcher_fault_err = pages->host.fault_err;
 		lg->switcher_fault_eip = pages->host.fault_eip;
 		return false;
@@ -454,9 +455,17 @@ int lguest_run(struct lguest *lg)
 		if (!run_guest_once(lg, cpu)) {
 			local_irq_enable();
 			fpregs_unlock();
+			if (lg->switcher_fault & LGUEST_SWITCHER_VM86) {
+				kill_guest(lg,
+					   "virtual-8086 mode: trap %lu at %#lx, error code %#lx",
+					   lg->switcher_fault & 0xff,
+					   lg->switcher_fault_eip,
+					   lg->switcher_fault_err);
+				break;
+			}
 			kill_guest(lg,
 				   "fault %lu inside the Switcher at %#lx (error code %#lx) entering %#lx:%#lx with ss %#lx ds %#lx es %#lx fs %#lx gs %#lx",
-				   lg->switcher_fault, lg->switcher_fault_eip,
+				   lg->switcher_fault & 0xff, lg->switcher_fault_eip,
 				   lg->switcher_fault_err, lg->regs.cs,
 				   lg->regs.eip, lg->regs.ss, lg->regs.ds,
 				   lg->regs.es, lg->regs.fs, lg->regs.gs);

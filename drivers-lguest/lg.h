@@ -16,6 +16,8 @@
 
 /* In lguest_host_state.fault: the Switcher faulted, with this vector. */
 #define LGUEST_SWITCHER_FAULT	0x100
+/* Or the guest trapped in virtual-8086 mode, with this vector (H:622). */
+#define LGUEST_SWITCHER_VM86	0x200
 
 #ifndef __ASSEMBLY__
 #include <linux/hrtimer.h>

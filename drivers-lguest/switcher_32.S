@@ -119,6 +119,8 @@ SYM_INNER_LABEL(switch_to_guest, SYM_L_GLOBAL)
  * struct lguest_regs.  See switcher_trap below.
  */
 SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
+	testl	$X86_EFLAGS_VM, 16(%esp)	/* the EFLAGS the CPU pushed */
+	jnz	from_vm86
 	testl	$3, 12(%esp)		/* the CS the CPU pushed */
 	jz	switcher_trap
 	pushl	%es
@@ -143,6 +145,30 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
 	andl	$PAGE_MASK, %eax
 	movl	LGUEST_PAGES_TRAPNUM(%eax), %ecx
 	xorl	%ebx, %ebx
+	jmp	back_to_host
+
+/*
+ * H:622 Or from virtual-8086 mode.  A guest cannot enter it on hardware:
+ * iret honours the flag only in ring 0.  QEMU's iret honours it in any
+ * ring, so a guest kernel's own iret can get there.  A trap from it
+ * pushes four more words (the data segments, which it then clears), so
+ * the frame is not a struct lguest_regs, and the vector is not where
+ * back_to_host looks for it.  Take the vector from where the stub put
+ * it, so that the host still handles its own interrupt, and tell the
+ * host, which stops the guest: there is nothing for a guest kernel to
+ * do there.
+ */
+from_vm86:
+	movl	$LGUEST_DS, %edx
+	movl	%edx, %ds
+	movl	%edx, %es
+	movl	%esp, %eax
+	andl	$PAGE_MASK, %eax
+	movl	(%esp), %ecx		/* the vector, */
+	movl	%ecx, %ebx
+	orl	$LGUEST_SWITCHER_VM86, %ebx
+	movl	4(%esp), %edi		/* the error code */
+	movl	8(%esp), %esi		/* and where */
 	jmp	back_to_host
 
 /*

@@ -597,6 +597,30 @@ out:
 			__free_page(pg[i]);
 }
 
+/*
+ * An iret in ring 1 that asks for virtual-8086 mode.  Hardware enters it
+ * only from ring 0 and otherwise leaves the flag alone; QEMU enters it
+ * from any ring.  Its first trap pushes a larger frame than the Switcher
+ * expects, which took the host down; now the host stops the guest.
+ * (Where the flag is left alone, the iret returns to the next
+ * instruction, which drops the rest of the frame.)
+ */
+static void iret_vm86(void)
+{
+	asm volatile("pushl $0\n\t"		/* gs */
+		     "pushl $0\n\t"		/* fs */
+		     "pushl $0\n\t"		/* ds */
+		     "pushl $0\n\t"		/* es */
+		     "pushl $0\n\t"		/* ss */
+		     "pushl $0x1000\n\t"	/* esp */
+		     "pushl %0\n\t"		/* eflags */
+		     "pushl %%cs\n\t"
+		     "pushl $1f\n\t"
+		     "iret\n"
+		     "1:\taddl $24, %%esp"
+		     : : "i"(X86_EFLAGS_VM | X86_EFLAGS_FIXED) : "memory");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -634,6 +658,7 @@ static const struct {
 	{ "state-page", state_page },
 	{ "kernel-remap", kernel_remap },
 	{ "frame-straddle", frame_straddle },
+	{ "iret-vm86", iret_vm86 },
 };
 
 static int __init lg_hostile_init(void)
