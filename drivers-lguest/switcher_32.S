@@ -159,17 +159,9 @@ SYM_INNER_LABEL(return_to_host, SYM_L_LOCAL)
  * do there.
  */
 from_vm86:
-	movl	$LGUEST_DS, %edx
-	movl	%edx, %ds
-	movl	%edx, %es
-	movl	%esp, %eax
-	andl	$PAGE_MASK, %eax
-	movl	(%esp), %ecx		/* the vector, */
-	movl	%ecx, %ebx
-	orl	$LGUEST_SWITCHER_VM86, %ebx
-	movl	4(%esp), %edi		/* the error code */
-	movl	8(%esp), %esi		/* and where */
-	jmp	back_to_host
+	movl	(%esp), %ecx		/* the vector, for back_to_host */
+	movl	$LGUEST_SWITCHER_VM86, %ebx
+	jmp	tell_host
 
 /*
  * A trap in ring 0, while this CPU was in the Switcher with the guest's
@@ -215,16 +207,19 @@ switcher_trap:
 	addl	$8, %esp		/* vector and error code */
 	iret
 
-2:	movl	$LGUEST_DS, %edx
+2:	xorl	%ecx, %ecx		/* back to the C code */
+	movl	$LGUEST_SWITCHER_FAULT, %ebx
+
+	/* Either way the host's page gets the vector, error code and place. */
+tell_host:
+	movl	$LGUEST_DS, %edx
 	movl	%edx, %ds
 	movl	%edx, %es
 	movl	%esp, %eax
 	andl	$PAGE_MASK, %eax
-	movl	(%esp), %ebx		/* the vector, */
-	orl	$LGUEST_SWITCHER_FAULT, %ebx
+	orl	(%esp), %ebx		/* the vector, */
 	movl	4(%esp), %edi		/* the error code */
 	movl	8(%esp), %esi		/* and where */
-	xorl	%ecx, %ecx		/* back to the C code */
 
 back_to_host:
 	/*
