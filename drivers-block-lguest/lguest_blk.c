@@ -158,7 +158,19 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	if (err)
 		goto unmap;
 
-	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 1, 0);
+	/*
+	 * No I/O scheduler unless the user picks one: the disk is a file of
+	 * the host, which has its own (as for the loop driver), and each
+	 * request is done in queue_rq(), so there is no queue at the device
+	 * to sort.  But 16 tags, though only one request is ever at the
+	 * Launcher: the block layer makes several requests before it sends
+	 * the first (readahead, writeback), and with one tag the second
+	 * waits asleep until the first is done.  (That wait is why
+	 * mq-deadline, whose own queue holds them, used to read faster
+	 * through the page cache than no scheduler.)
+	 */
+	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 16,
+				      BLK_MQ_F_NO_SCHED_BY_DEFAULT);
 	if (err)
 		goto unbind;
 	lb->disk = blk_mq_alloc_disk(&lb->tag_set, &lim, lb);
