@@ -222,13 +222,31 @@ static void release_kernel_table(struct lguest *lg, unsigned int i)
 	release_pte_page(lg, lg->kernel_pgdir, i);
 }
 
+static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
+			u32 gpgd, u32 gpte, bool fault);
+
 /*
- * Drop from sptes each entry whose guest entry is no longer the one it
- * was made from, reading the guest's page table at gpt as it is now: only
- * the groups in use (H:402).  False if the guest was stopped.
+ * Whether we may fill a shadow entry the guest did not fault on from its
+ * entry gpte: present, already marked accessed (we set no accessed bit
+ * the guest did not, see H:410), and inside guest memory.
  */
-static bool revalidate_ptes(struct lguest *lg, pte_t *sptes, unsigned long gpt)
+static bool refillable(const struct lguest *lg, u32 gpte)
 {
+	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
+
+	return (gpte & want) == want && (gpte >> PAGE_SHIFT) < lg->pfn_limit;
+}
+
+/*
+ * Check sptes against the guest's page table as it is now (gpgd is the
+ * page directory entry pointing at it): only the groups in use (H:402).
+ * An entry whose guest entry changed is filled again from the new one
+ * if the CPU could load that into its TLB, and dropped if not (H:412).
+ * False if the guest was stopped.
+ */
+static bool revalidate_ptes(struct lguest *lg, pte_t *sptes, u32 gpgd)
+{
+	unsigned long gpt = gpgd & PAGE_MASK;
 	unsigned long used = used_groups(sptes), still = 0;
 	const u32 *src = source_of(sptes);
 	u32 g[LGUEST_PREFAULT];
@@ -246,6 +264,12 @@ static bool revalidate_ptes(struct lguest *lg, pte_t *sptes, unsigned long gpt)
 				continue;
 			}
 			sptes[j] = __pte(0);
+			if (refillable(lg, g[k]) &&
+			    install_pte(lg, sptes, j, gpgd, g[k], false)) {
+				still |= BIT(grp);
+				lg_count(lg, LGS_REFILLED);
+				continue;
+			}
 			lg_count(lg, LGS_SHADOW_DROPPED);
 		}
 	}
@@ -292,8 +316,7 @@ static void revalidate(struct lguest *lg, pgd_t *tables, unsigned long gpgdir,
 				continue;
 			}
 			/* Unchanged, so still inside guest memory. */
-			if (!revalidate_ptes(lg, shadow_ptes(tables[i]),
-					     gpgd & PAGE_MASK))
+			if (!revalidate_ptes(lg, shadow_ptes(tables[i]), gpgd))
 				return;
 		}
 	}
@@ -431,7 +454,6 @@ static void prefault(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 		     u32 gpgd)
 {
 	unsigned int first = pte_i & ~(LGUEST_PREFAULT - 1), j;
-	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
 	u32 g[LGUEST_PREFAULT];
 
 	if (!lgread(lg, g, (gpgd & PAGE_MASK) + first * sizeof(u32),
@@ -440,8 +462,7 @@ static void prefault(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 	for (j = 0; j < LGUEST_PREFAULT; j++) {
 		if (first + j == pte_i ||
 		    (pte_val(sptes[first + j]) & _PAGE_PRESENT) ||
-		    (g[j] & want) != want ||
-		    (g[j] >> PAGE_SHIFT) >= lg->pfn_limit)
+		    !refillable(lg, g[j]))
 			continue;
 		if (!install_pte(lg, sptes, first + j, gpgd, g[j], false))
 			return;
@@ -639,21 +660,23 @@ static void flush_one(pgd_t *pgdir, unsigned long vaddr)
 }
 
 /*
- * H:412 Flushed and filled again.  Linux flushes a user page after it
- * changed its present entry: mprotect() making it read-only or writable
- * again, fork() write-protecting it.  Left empty, the shadow entry costs
- * a fault at the next touch; so we fill it from the guest's new entry at
- * once, by the rule of prefault(): only if the guest's entry is present
- * and already accessed, and writable only if dirty, so that accessed and
- * dirty bits the guest clears come back as they should.  An entry the
- * guest cleared before flushing (munmap(), copy on write) stays empty,
- * and so does one under a page directory entry that changed.
+ * H:412 Flushed and filled again.  Linux flushes after it changed present
+ * entries: mprotect() making a page read-only or writable again, fork()
+ * write-protecting every private page of the parent and flushing the
+ * whole of it.  Left empty, each shadow entry costs a fault at the next
+ * touch, also a read; so we fill it from the guest's new entry at once,
+ * for a one-page flush here and for a whole one in revalidate_ptes(), by
+ * the rule of prefault() (refillable()): only if the guest's entry is
+ * present and already accessed, and writable only if dirty, so that
+ * accessed and dirty bits the guest clears come back as they should.  An
+ * entry the guest cleared before flushing (munmap(), copy on write)
+ * stays empty, and so does one under a page directory entry that
+ * changed.
  */
 static void refill_one(struct lguest *lg, unsigned long vaddr)
 {
 	unsigned int pgd_i = vaddr >> PGDIR_SHIFT;
 	unsigned int pte_i = (vaddr >> PAGE_SHIFT) & (PTRS_PER_PTE - 1);
-	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
 	pgd_t *pgdir = cur_pgdir(lg);
 	u32 gpgd, gpte;
 
@@ -662,8 +685,7 @@ static void refill_one(struct lguest *lg, unsigned long vaddr)
 		    pgd_i * sizeof(u32), sizeof(gpgd)) ||
 	    gpgd != source_of(pgdir)[pgd_i] ||
 	    !lgread(lg, &gpte, (gpgd & PAGE_MASK) + pte_i * sizeof(u32),
-		    sizeof(gpte)) ||
-	    (gpte & want) != want || (gpte >> PAGE_SHIFT) >= lg->pfn_limit)
+		    sizeof(gpte)) || !refillable(lg, gpte))
 		return;
 	if (install_pte(lg, shadow_ptes(pgdir[pgd_i]), pte_i, gpgd, gpte, false))
 		lg_count(lg, LGS_REFILLED);
