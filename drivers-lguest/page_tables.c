@@ -225,16 +225,20 @@ static void release_kernel_table(struct lguest *lg, unsigned int i)
 static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 			u32 gpgd, u32 gpte, bool fault);
 
+/* A guest entry that maps a page of guest memory. */
+static bool gpte_maps_memory(const struct lguest *lg, u32 gpte)
+{
+	return (gpte & _PAGE_PRESENT) && (gpte >> PAGE_SHIFT) < lg->pfn_limit;
+}
+
 /*
- * Whether we may fill a shadow entry the guest did not fault on from its
- * entry gpte: present, already marked accessed (we set no accessed bit
- * the guest did not, see H:410), and inside guest memory.
+ * Whether we may fill a shadow entry again after a flush, from its new
+ * guest entry gpte: one that maps guest memory and is already marked
+ * accessed.  (Only the neighbours of a fault get the bit from us, H:410.)
  */
 static bool refillable(const struct lguest *lg, u32 gpte)
 {
-	const u32 want = _PAGE_PRESENT | _PAGE_ACCESSED;
-
-	return (gpte & want) == want && (gpte >> PAGE_SHIFT) < lg->pfn_limit;
+	return gpte_maps_memory(lg, gpte) && (gpte & _PAGE_ACCESSED);
 }
 
 /*
@@ -443,31 +447,48 @@ static bool install_pte(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
  * faults come in runs: the guest's own fault handler maps the pages
  * around the one it faulted on (fault-around), and programs touch pages
  * next to each other.  So with one shadow entry we fill the others of its
- * aligned group of LGUEST_PREFAULT that the guest has present and already
- * marked accessed, as a CPU may load any such entry into its TLB.  We set
- * no accessed or dirty bit the guest did not, and an entry we would have
- * to refuse is left for its own fault.  The group is the one a Linux
+ * aligned group of LGUEST_PREFAULT that the guest has present, as a CPU
+ * may load any of them into its TLB.  The group is the one a Linux
  * guest's fault-around fills (256 KB, G:170), so that the retry of the
  * fault it handled brings in what it mapped.
+ *
+ * An entry we fill we mark accessed in the guest's table, as a CPU does
+ * with an entry it loads.  Linux reads the bit only as a hint of use,
+ * and its own fault-around on x86 maps pages with it already set.
+ * fork() clears it in every entry of the child, which without this took
+ * a fault for each page it touched.  We set no dirty bit (the entry is
+ * read-only until the guest's is dirty), and an entry we would have to
+ * refuse is left for its own fault.
  */
 static void prefault(struct lguest *lg, pte_t *sptes, unsigned int pte_i,
 		     u32 gpgd)
 {
 	unsigned int first = pte_i & ~(LGUEST_PREFAULT - 1), j;
-	u32 g[LGUEST_PREFAULT];
+	unsigned int lo = LGUEST_PREFAULT, hi = 0;
+	unsigned long gpt = (gpgd & PAGE_MASK) + first * sizeof(u32);
+	u32 g[LGUEST_PREFAULT], gpte;
 
-	if (!lgread(lg, g, (gpgd & PAGE_MASK) + first * sizeof(u32),
-		    sizeof(g)))
+	if (!lgread(lg, g, gpt, sizeof(g)))
 		return;
 	for (j = 0; j < LGUEST_PREFAULT; j++) {
 		if (first + j == pte_i ||
 		    (pte_val(sptes[first + j]) & _PAGE_PRESENT) ||
-		    !refillable(lg, g[j]))
+		    !gpte_maps_memory(lg, g[j]))
 			continue;
-		if (!install_pte(lg, sptes, first + j, gpgd, g[j], false))
-			return;
+		gpte = g[j] | _PAGE_ACCESSED;
+		if (!install_pte(lg, sptes, first + j, gpgd, gpte, false))
+			break;
 		lg_count(lg, LGS_PREFAULTED);
+		if (gpte != g[j]) {
+			g[j] = gpte;
+			lo = min(lo, j);
+			hi = j;
+		}
 	}
+	/* The accessed bits we set, in one write. */
+	if (lo <= hi)
+		lgwrite(lg, gpt + lo * sizeof(u32), &g[lo],
+			(hi - lo + 1) * sizeof(u32));
 }
 
 /*
