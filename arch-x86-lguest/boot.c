@@ -392,8 +392,8 @@ static unsigned long lguest_read_cr3(void)
  * segments.  So between the scheduler's start_context_switch and
  * end_context_switch hooks we queue them, and the host runs them all in
  * the one trip the end takes.  Anywhere else (exec, text_poke()'s
- * temporary mm) a new %cr3 must work at once.  We are one CPU with
- * interrupts off there, so a plain flag will do.
+ * temporary mm) a new %cr3 must work at once, but for one case (G:155).
+ * We are one CPU with interrupts off there, so a plain flag will do.
  */
 static void lguest_start_context_switch(struct task_struct *prev)
 {
@@ -416,7 +416,9 @@ static void lguest_end_context_switch(struct task_struct *next)
  */
 static void lguest_write_cr3(unsigned long cr3)
 {
+	static bool from_mm;	/* the last load was of a process's tables */
 	unsigned long pfn = PFN_DOWN(cr3);
+	bool leaving_mm = from_mm;
 	struct mm_struct *mm;
 	u64 id = 0, gen = 0;
 
@@ -428,10 +430,27 @@ static void lguest_write_cr3(unsigned long cr3)
 			gen = atomic64_read(&mm->context.tlb_gen);
 		}
 	}
+	from_mm = id != 0;
 	async_hcall(LHCALL_NEW_PGTABLE, cr3, lower_32_bits(id),
 		    upper_32_bits(id), lower_32_bits(gen));
-	if (!lguest_in_switch)
-		flush_async_hcalls();
+	if (lguest_in_switch)
+		return;
+	/*
+	 * G:155 From a process's page tables to the kernel's own, outside a
+	 * context switch: a task that exits, its CPU lazily still on its mm,
+	 * moving off before the mm's page tables go (x86's
+	 * flush_tlb_func()), once in every process's life; or text_poke()
+	 * going back from its temporary mm, whose one entry it has cleared
+	 * and flushed.  The host may go on with the old shadow until the
+	 * queue runs: the kernel touches no user address meanwhile, and the
+	 * page directory (whose kernel half a fault on a kernel address
+	 * still reads) is freed only after the next context switch, whose
+	 * end runs the queue, as any hypercall or halt before it does.  So
+	 * this load waits in the queue: one trip less per process.
+	 */
+	if (cr3 == __pa_symbol(swapper_pg_dir) && leaving_mm)
+		return;
+	flush_async_hcalls();
 }
 
 /*
