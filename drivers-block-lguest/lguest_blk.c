@@ -10,11 +10,13 @@
  * the hypercall, so when LHCALL_SEND_DMA returns the request is done and
  * its result is in the page:
  *
- *  - a write sends the data itself;
- *  - a read sends nothing (a "ping"), after we have pointed the one
- *    buffer we keep bound at the page's address at the pages to read into;
- *    the Launcher fills them and sets its used_len;
- *  - a flush returns when what was written is on the host's disk.
+ *  - a write sends the data;
+ *  - a read sends the pages to read into, which the Launcher fills (as it
+ *    can write any of our memory, there is nothing to bind for it);
+ *  - a flush sends nothing, and returns when what was written is on the
+ *    host's disk.
+ *
+ * Either way the Launcher sets the DMA's used_len to the bytes it moved.
  *
  * So there is one request in flight at a time, and each completes in
  * queue_rq: simple and in order, which is what a guest that calls fsync()
@@ -37,8 +39,7 @@ struct lguest_blk {
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
 	spinlock_t lock;		/* one request at a time */
-	struct lguest_dma send;		/* the data of a write, or a ping */
-	struct lguest_dma reply;	/* bound: the buffers of a read */
+	struct lguest_dma dma;		/* a read's or a write's pages */
 	struct scatterlist sg[LGUEST_DMA_SECTIONS];
 };
 
@@ -91,16 +92,11 @@ static blk_status_t lguest_blk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	lb->page->type = type;
 	lb->page->sector = blk_rq_pos(rq);
 	lb->page->result = LGUEST_BLOCK_RESULT_PENDING;
-	memset(&lb->send, 0, sizeof(lb->send));
-	if (type == LGUEST_BLOCK_READ)
-		fill_dma(lb, rq, &lb->reply);
-	else if (type == LGUEST_BLOCK_WRITE)
-		fill_dma(lb, rq, &lb->send);
-	lguest_send_dma(lb->key, &lb->send);
+	fill_dma(lb, rq, &lb->dma);
+	lguest_send_dma(lb->key, &lb->dma);
 
 	if (READ_ONCE(lb->page->result) != LGUEST_BLOCK_RESULT_OK ||
-	    (type == LGUEST_BLOCK_READ && lb->reply.used_len != blk_rq_bytes(rq)) ||
-	    (type == LGUEST_BLOCK_WRITE && lb->send.used_len != blk_rq_bytes(rq)))
+	    lb->dma.used_len != blk_rq_bytes(rq))
 		status = BLK_STS_IOERR;
 	spin_unlock(&lb->lock);
 
@@ -124,7 +120,6 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 		.max_hw_sectors		= LGUEST_DMA_SECTIONS * PAGE_SIZE / 512,
 		.features		= BLK_FEAT_WRITE_CACHE,
 	};
-	unsigned int irq = lguest_device_irq(ldev);
 	struct lguest_blk *lb;
 	int err, index;
 
@@ -147,18 +142,6 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	}
 
 	/*
-	 * A binding needs an interrupt, but nobody raises this one: a read
-	 * is done when its hypercall returns, and the Launcher saves us the
-	 * interrupt.  Should one come, the irq has no handler and stays
-	 * masked.
-	 */
-	err = lguest_setup_irq(irq);
-	if (!err)
-		err = lguest_bind_dma(lb->key, &lb->reply, 1, irq);
-	if (err)
-		goto unmap;
-
-	/*
 	 * No I/O scheduler unless the user picks one: the disk is a file of
 	 * the host, which has its own (as for the loop driver), and each
 	 * request is done in queue_rq(), so there is no queue at the device
@@ -172,7 +155,7 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	err = blk_mq_alloc_sq_tag_set(&lb->tag_set, &lguest_blk_mq_ops, 16,
 				      BLK_MQ_F_NO_SCHED_BY_DEFAULT);
 	if (err)
-		goto unbind;
+		goto unmap;
 	lb->disk = blk_mq_alloc_disk(&lb->tag_set, &lim, lb);
 	if (IS_ERR(lb->disk)) {
 		err = PTR_ERR(lb->disk);
@@ -188,16 +171,14 @@ static int lguest_blk_probe(struct lguest_device *ldev)
 	if (err)
 		goto put_disk;
 	dev_set_drvdata(&ldev->dev, lb);
-	pr_info("%s: %llu sectors (irq %u)\n", lb->disk->disk_name,
-		(unsigned long long)lb->page->num_sectors, irq);
+	pr_info("%s: %llu sectors\n", lb->disk->disk_name,
+		(unsigned long long)lb->page->num_sectors);
 	return 0;
 
 put_disk:
 	put_disk(lb->disk);
 free_tags:
 	blk_mq_free_tag_set(&lb->tag_set);
-unbind:
-	lguest_unbind_dma(lb->key, &lb->reply);
 unmap:
 	memunmap(lb->page);
 free:

@@ -974,9 +974,9 @@ static void setup_devices(void)
 			struct lguest_block_page *page = dma_range(dev->key, PAGE_SIZE);
 
 			page->num_sectors = dev->block->sectors;
-			say("disk lgb%c: '%s', %llu sectors, page %#lx, irq %u",
+			say("disk lgb%c: '%s', %llu sectors, page %#lx",
 			    'a' + (int)(dev->block - blocks), dev->block->name,
-			    dev->block->sectors, dev->key, dev->irq);
+			    dev->block->sectors, dev->key);
 		} else if (dev->net) {
 			desc[i].features = dev->net->slot |
 				(dev->net->big ? LGUEST_NET_FEAT_BIG : 0);
@@ -1065,24 +1065,22 @@ static void raise_irq(int fd, unsigned int irq)
 }
 
 /*
- * A disk request: the request is in the device's page, a write's data in
- * the DMA the guest sent, a read's buffers in the one it bound at the
- * page.  We do it all before the guest goes on, so its requests are done
- * in order, and a write is in the host's page cache (a flush: on its
- * disk) before the guest hears about it.
+ * A disk request: the request is in the device's page, and the DMA the
+ * guest sent is a write's data or the pages to read into, which we may
+ * write as we may all of its memory.  We do it all before the guest goes
+ * on, so its requests are done in order, and a write is in the host's
+ * page cache (a flush: on its disk) before the guest hears about it.
  *
- * It hears about it when its hypercall returns, so we raise no interrupt
- * for a read's buffer as we would for another device's: that would only
- * cost a write() here and an interrupt there, a tenth of the time of a
- * 64 KB request.
+ * It hears about it when its hypercall returns, so a disk has no
+ * interrupt, and binds nothing: a read's pages come with its request, so
+ * we need not ask the host for a bound buffer (LHREQ_GETDMA), a system
+ * call that cost a tenth of a 64 KB read.
  */
-static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
+static void block_request(struct device *dev, struct lguest_dma *dma)
 {
 	struct lguest_block_page *page = dma_range(dev->key, sizeof(*page));
 	struct block *b = dev->block;
 	struct iovec iov[LGUEST_DMA_SECTIONS];
-	struct lguest_dma *reply, copy;
-	__u32 req[2] = { LHREQ_GETDMA, dev->key };
 	__u32 type = page->type;
 	__u64 sector = page->sector;
 	size_t bytes;
@@ -1098,20 +1096,12 @@ static void block_request(int fd, struct device *dev, struct lguest_dma *dma)
 			r = pwritev(b->fd, iov, n, sector * 512);
 		dma->used_len = r > 0 ? r : 0;
 		break;
-	case LGUEST_BLOCK_READ: {
-		ssize_t pa = write(fd, req, sizeof(req));
-
-		reply = pa < 0 ? NULL : get_dma(pa, &copy);
-		if (!reply) {
-			say("disk '%s': a read with no buffer bound", b->name);
-			break;
-		}
-		n = dma_iov(&copy, iov, &bytes);
+	case LGUEST_BLOCK_READ:
+		n = dma_iov(dma, iov, &bytes);
 		if (in_disk(b, sector, bytes))
 			r = preadv(b->fd, iov, n, sector * 512);
-		reply->used_len = r > 0 ? r : 0;
+		dma->used_len = r > 0 ? r : 0;
 		break;
-	}
 	case LGUEST_BLOCK_FLUSH:
 		bytes = 0;
 		r = fdatasync(b->fd);
@@ -1495,7 +1485,7 @@ static void start_nets(int fd)
  * out, disk requests are done, frames go to the tap.  used_len tells the
  * guest how much we took; a key that is none of ours took nothing.
  */
-static void handle_dma(int fd, const struct lguest_exit *ex)
+static void handle_dma(const struct lguest_exit *ex)
 {
 	struct iovec iov[LGUEST_DMA_SECTIONS];
 	struct lguest_dma *dma, copy;
@@ -1513,7 +1503,7 @@ static void handle_dma(int fd, const struct lguest_exit *ex)
 		say("DMA to key %#x, which no device of ours has", ex->arg[1]);
 		copy.used_len = 0;
 	} else if (devices[i].block) {
-		block_request(fd, &devices[i], &copy);
+		block_request(&devices[i], &copy);
 	} else if (devices[i].net) {
 		net_send(&devices[i], &copy);
 	} else {
@@ -1756,7 +1746,7 @@ static int run_guest(int fd)
 			write_console(&ex);
 			break;
 		case LGUEST_EXIT_DMA:
-			handle_dma(fd, &ex);
+			handle_dma(&ex);
 			break;
 		case LGUEST_EXIT_POWEROFF:
 			say("guest powered off");
